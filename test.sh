@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every PatchPortal test: installs what the tests need, restores, checks formatting, builds, runs the unit
+# and end-to-end suites, and prints one closing line "N passed, N failed[, N skipped]".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '==> %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages the suites drive for real: Chromium for the browser tests, and apt's own tools (always there).
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium for the browser tests"
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || {
+    echo "could not install chromium"; exit 1; }
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say "restoring"
+dotnet restore Portal.sln --nologo -v q || exit 1
+
+say "checking formatting (.editorconfig)"
+dotnet format Portal.sln --verify-no-changes --no-restore -v q || { echo "formatting differs: run 'dotnet format Portal.sln'"; exit 1; }
+
+say "building"
+dotnet build Portal.sln --no-restore --nologo -v q -clp:ErrorsOnly || exit 1
+
+results=$(mktemp -d)
+status=0
+for project in tests/unit/Tests.Unit.csproj tests/e2e/Tests.E2E.csproj; do
+  say "testing $project"
+  dotnet test "$project" --no-build --nologo "$@" 2>&1 | tee "$results/$(basename "$project").log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+
+# Sum the runner's per-assembly summaries ("Passed!  - Failed: 0, Passed: 36, Skipped: 0, Total: 36, ...").
+read -r passed failed skipped < <(grep -hE '^\s*(Passed|Failed)!' "$results"/*.log | awk -F'[:,]' '
+  { for (i = 1; i <= NF; i++) { gsub(/ /, "", $i) }
+    for (i = 1; i < NF; i++) { if ($i ~ /Failed$/) f += $(i+1); if ($i == "Passed") p += $(i+1); if ($i == "Skipped") s += $(i+1) } }
+  END { printf "%d %d %d\n", p, f, s }')
+summaries=$(cat "$results"/*.log | grep -cE '^\s*(Passed|Failed)!')
+if [ "$summaries" -lt 2 ] && [ "$failed" -eq 0 ]; then
+  # A test host that crashed prints no summary; count that as a failure rather than a silent pass.
+  failed=1; status=1
+fi
+rm -rf "$results"
+[ "$failed" -eq 0 ] || status=1
+if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
+exit "$status"
