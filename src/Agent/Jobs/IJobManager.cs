@@ -1,0 +1,65 @@
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Packages;
+
+namespace PatchPortal.Agent.Jobs;
+
+/// <summary>Creates, runs, finds, cancels and rolls back jobs. The API layer talks only to this.</summary>
+public interface IJobManager
+{
+    /// <summary>Records a pending job (persisted before this returns) and queues it.</summary>
+    JobDetail Submit(JobRequest request);
+
+    JobDetail? Find(string jobId);
+
+    JobListResponse List(JobQuery query);
+
+    /// <summary>Cancels a pending or running job (killing its process tree), or deletes a finished one.</summary>
+    Task<JobDeleteResponse?> CancelOrDeleteAsync(string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Queues a job that restores the versions the finished job <paramref name="jobId"/> recorded before it ran.</summary>
+    RollbackResult Rollback(string jobId);
+
+    /// <summary>True while a package job is pending or running (a reboot then needs <c>force</c>).</summary>
+    bool HasActivePackageJob { get; }
+}
+
+/// <summary>What a caller asks a job to do.</summary>
+/// <param name="Operation">One of <see cref="JobOperations"/>.</param>
+/// <param name="Package">For package jobs: what the backend executes. Null for a reboot.</param>
+public sealed record JobRequest(string Operation, PackageOperation? Package)
+{
+    /// <summary>The packages as the caller named them, echoed on the job.</summary>
+    public IReadOnlyList<PackageSpec> Packages { get; init; } = [];
+
+    /// <summary>Reboot after a successful package job (patch_apply with auto reboot), or the reboot job itself.</summary>
+    public bool RebootAfter { get; init; }
+
+    public TimeSpan RebootDelay { get; init; }
+
+    /// <summary>For reboot jobs: when the reboot command runs.</summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
+    public string? Reason { get; init; }
+
+    public int? PatchesCount { get; init; }
+
+    public bool? RequiresReboot { get; init; }
+
+    public string? TargetVersion { get; init; }
+
+    /// <summary>The client identity (certificate CN) that asked, for the job's record.</summary>
+    public string? RequestedBy { get; init; }
+}
+
+public sealed record JobQuery(string? Status, string? Operation, int Limit, int Offset, string Sort, bool Descending);
+
+public enum RollbackOutcome
+{
+    Queued,
+    NotFound,
+
+    /// <summary>The job is not finished, changed nothing, or is not of a kind that can be rolled back.</summary>
+    Conflict,
+}
+
+public sealed record RollbackResult(RollbackOutcome Outcome, JobDetail? Job, string? Message);
