@@ -1,3 +1,75 @@
-var builder = WebApplication.CreateBuilder(args);
+using Microsoft.Extensions.Options;
+using PatchPortal.Agent.Api;
+using PatchPortal.Agent.Configuration;
+using PatchPortal.Agent.Jobs;
+using PatchPortal.Agent.Packages;
+using PatchPortal.Agent.Security;
+
+if (args.Length > 0 && args[0] == "enroll")
+{
+    return await EnrollCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+AgentConfiguration.Load(builder.Configuration, args);
+builder.Services.AddSystemd();
+
+// Bad configuration stops the agent here, before it listens, with the key at fault named.
+AgentOptions options;
+TlsMaterial tls;
+try
+{
+    options = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+    var failures = new List<string>();
+    failures.AddRange(AnnotationFailures(options));
+    if (new AgentOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+    {
+        failures.AddRange(invalid.Failures);
+    }
+
+    if (failures.Count > 0)
+    {
+        await Console.Error.WriteLineAsync("patch-agent: invalid configuration:\n  " + string.Join("\n  ", failures));
+        return 2;
+    }
+
+    tls = TlsMaterial.Load(options.Tls.Certificate, options.Tls.Key, options.Tls.ClientCa);
+}
+catch (Exception ex) when (ex is AgentConfigurationException or InvalidOperationException)
+{
+    await Console.Error.WriteLineAsync("patch-agent: invalid configuration: " + ex.Message);
+    return 2;
+}
+
+builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+builder.AddAgentSecurity(options, tls);
+builder.AddPackageBackends();
+builder.AddJobs();
+builder.AddAgentApi(options);
+
 var app = builder.Build();
-app.Run();
+app.UseAgentApi(options);
+app.MapSystemApi();
+app.MapPackagesApi();
+app.MapPatchesApi();
+app.MapJobsApi();
+app.MapJobsWebSocket();
+await app.RunAsync();
+return 0;
+
+static IEnumerable<string> AnnotationFailures(AgentOptions options)
+{
+    var failures = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+    foreach (var (prefix, value) in new (string, object)[]
+    {
+        ("Agent", options), ("Agent:Tls", options.Tls), ("Agent:Jobs", options.Jobs), ("Agent:Limits", options.Limits), ("Agent:Simulated", options.Simulated),
+    })
+    {
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(value, new(value), results, validateAllProperties: true);
+        failures.AddRange(results.Select(r => new System.ComponentModel.DataAnnotations.ValidationResult($"{prefix}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}")));
+    }
+
+    return failures.Select(f => f.ErrorMessage!);
+}

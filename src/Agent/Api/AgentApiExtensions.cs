@@ -1,0 +1,95 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.RateLimiting;
+using PatchPortal.Agent.Configuration;
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Machine;
+
+namespace PatchPortal.Agent.Api;
+
+public static class AgentApiExtensions
+{
+    /// <summary>JSON conventions, per-client rate limits, request timeouts and the services the endpoints use.</summary>
+    public static WebApplicationBuilder AddAgentApi(this WebApplicationBuilder builder, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+
+        builder.Services.ConfigureHttpJsonOptions(json => AgentJson.Configure(json.SerializerOptions));
+
+        // Binding failures throw, so the guard middleware answers them as INVALID_REQUEST envelopes naming the field.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SystemInfoProvider>();
+        builder.Services.AddSingleton<ServiceStatusReader>();
+        builder.Services.AddSingleton<HealthMonitor>();
+
+        builder.Services.AddRequestTimeouts(timeouts =>
+        {
+            timeouts.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = TimeSpan.FromSeconds(options.Limits.RequestTimeoutSeconds),
+                WriteTimeoutResponse = context => Envelope.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.ServiceUnhealthy,
+                    $"the request took longer than Agent:Limits:RequestTimeoutSeconds ({options.Limits.RequestTimeoutSeconds} s)", retryable: true),
+            };
+        });
+
+        if (options.Limits.RequestsPerMinute > 0)
+        {
+            var perMinute = options.Limits.RequestsPerMinute;
+            builder.Services.AddRateLimiter(limiter =>
+            {
+                limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                    RateLimitPartition.GetTokenBucketLimiter(
+                        RequestGuardMiddleware.ClientIdentity(context) ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                        _ => new TokenBucketRateLimiterOptions
+                        {
+                            TokenLimit = perMinute,
+                            TokensPerPeriod = Math.Max(1, perMinute / 60),
+                            ReplenishmentPeriod = TimeSpan.FromSeconds(perMinute >= 60 ? 1 : 60.0 / perMinute),
+                            QueueLimit = 0,
+                            AutoReplenishment = true,
+                        }));
+                limiter.OnRejected = async (rejected, cancellationToken) =>
+                {
+                    var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : 1;
+                    rejected.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await Envelope.WriteErrorAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimitExceeded,
+                        $"more than {perMinute} requests a minute from this client",
+                        new Dictionary<string, object?> { ["retry_after_seconds"] = retryAfter }, retryable: true);
+                };
+            });
+        }
+
+        return builder;
+    }
+
+    /// <summary>The request pipeline: guard, rate limit, timeouts, then envelopes for unmatched routes and methods.</summary>
+    public static WebApplication UseAgentApi(this WebApplication app, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(options);
+
+        app.UseMiddleware<RequestGuardMiddleware>();
+        app.UseStatusCodePages(context =>
+        {
+            var http = context.HttpContext;
+            return http.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => Envelope.WriteErrorAsync(http, 404, ErrorCodes.NotFound, $"no such path: {http.Request.Path}"),
+                StatusCodes.Status405MethodNotAllowed => Envelope.WriteErrorAsync(http, 405, ErrorCodes.MethodNotAllowed,
+                    $"{http.Request.Method} is not served on {http.Request.Path}; allowed: {http.Response.Headers.Allow}"),
+                _ => Task.CompletedTask,
+            };
+        });
+        app.UseRouting();
+        if (options.Limits.RequestsPerMinute > 0)
+        {
+            app.UseRateLimiter();
+        }
+
+        app.UseRequestTimeouts();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        return app;
+    }
+}

@@ -1,0 +1,121 @@
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Jobs;
+
+namespace PatchPortal.Agent.Api;
+
+public static class JobsApi
+{
+    /// <summary>Status filter values, with the spellings older clients send.</summary>
+    private static readonly Dictionary<string, string> StatusAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["pending"] = JobStatuses.Pending,
+        ["running"] = JobStatuses.Running,
+        ["completed"] = JobStatuses.Completed,
+        ["failed"] = JobStatuses.Failed,
+        ["cancelled"] = JobStatuses.Cancelled,
+        ["timeout"] = JobStatuses.Timeout,
+        ["timed_out"] = JobStatuses.Timeout,
+        ["timedout"] = JobStatuses.Timeout,
+        ["interrupted"] = JobStatuses.Interrupted,
+    };
+
+    private static readonly Dictionary<string, string> OperationAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["install"] = JobOperations.Install,
+        ["update"] = JobOperations.Update,
+        ["remove"] = JobOperations.Remove,
+        ["patch_apply"] = JobOperations.PatchApply,
+        ["patchapply"] = JobOperations.PatchApply,
+        ["reboot"] = JobOperations.Reboot,
+        ["rollback"] = JobOperations.Rollback,
+    };
+
+    private static readonly string[] Sorts = ["created_at", "updated_at", "status"];
+
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/jobs");
+        group.MapGet("/", List);
+        group.MapGet("/{id}", Get);
+        group.MapPost("/{id}/rollback", Rollback);
+        group.MapDelete("/{id}", CancelOrDeleteAsync);
+        return app;
+    }
+
+    public sealed record ListQuery(string? Status, string? Operation, string? Limit, string? Offset, string? Sort, string? Order);
+
+    private static IResult List([AsParameters] ListQuery query, IJobManager jobs)
+    {
+        string? status = null;
+        string? operation = null;
+        if (query.Status is not null && !StatusAliases.TryGetValue(query.Status, out status))
+        {
+            return Envelope.Invalid("status", $"status must be one of: {string.Join(", ", StatusAliases.Keys)}");
+        }
+
+        if (query.Operation is not null && !OperationAliases.TryGetValue(query.Operation, out operation))
+        {
+            return Envelope.Invalid("operation", $"operation must be one of: {string.Join(", ", OperationAliases.Keys)}");
+        }
+
+        if (QueryParsing.First(
+                QueryParsing.Paging(query.Limit, query.Offset, out var limit, out var offset),
+                QueryParsing.Choice("sort", query.Sort, Sorts, "created_at", out var sort),
+                QueryParsing.Order(query.Order, defaultDescending: true, out var descending)) is { } failure)
+        {
+            return Envelope.Invalid(failure);
+        }
+
+        return Envelope.Ok(jobs.List(new JobQuery(status, operation, limit, offset, sort, descending)));
+    }
+
+    private static IResult Get(string id, IJobManager jobs)
+    {
+        if (InvalidId(id) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return jobs.Find(id) is { } job ? Envelope.Ok(job) : NotFound(id);
+    }
+
+    private static IResult Rollback(string id, IJobManager jobs)
+    {
+        if (InvalidId(id) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var result = jobs.Rollback(id);
+        return result.Outcome switch
+        {
+            RollbackOutcome.NotFound => NotFound(id),
+            RollbackOutcome.Conflict => Envelope.Error(StatusCodes.Status409Conflict, ErrorCodes.JobConflict, result.Message ?? "the job cannot be rolled back",
+                new Dictionary<string, object?> { ["job_id"] = id }),
+            _ => Envelope.Accepted(new JobAccepted
+            {
+                JobId = result.Job!.JobId,
+                Status = result.Job.Status,
+                Operation = result.Job.Operation,
+                CreatedAt = result.Job.CreatedAt,
+                Packages = result.Job.Packages,
+                OriginalJobId = id,
+            }),
+        };
+    }
+
+    private static async Task<IResult> CancelOrDeleteAsync(string id, IJobManager jobs, CancellationToken cancellationToken)
+    {
+        if (InvalidId(id) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await jobs.CancelOrDeleteAsync(id, cancellationToken) is { } result ? Envelope.Ok(result) : NotFound(id);
+    }
+
+    private static IResult? InvalidId(string id) =>
+        Guid.TryParseExact(id, "D", out _) ? null : Envelope.Invalid("job_id", "job_id must be a job id as the agent returned it (a UUID)");
+
+    private static IResult NotFound(string id) => Envelope.NotFound(ErrorCodes.JobNotFound, $"no job '{id}'", "job_id", id);
+}

@@ -1,0 +1,261 @@
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Jobs;
+using PatchPortal.Agent.Packages;
+
+namespace PatchPortal.Agent.Api;
+
+public static class PackagesApi
+{
+    public const int MaxPackagesPerRequest = 200;
+
+    private static readonly string[] Statuses = ["installed", "upgradable", "all"];
+    private static readonly string[] Sorts = ["name", "version", "size"];
+
+    public static IEndpointRouteBuilder MapPackagesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/packages");
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{name}", GetAsync);
+        group.MapPost("/", Install);
+        group.MapPut("/{name}", UpdateAsync);
+        group.MapDelete("/{name}", RemoveAsync);
+        return app;
+    }
+
+    public sealed record ListQuery(string? Name, string? Status, string? Limit, string? Offset, string? Sort, string? Order);
+
+    private static async Task<IResult> ListAsync([AsParameters] ListQuery query, IPackageManager packages, CancellationToken cancellationToken)
+    {
+        if (query.Name is not null && !PackageNames.IsValidGlob(query.Name))
+        {
+            return Envelope.Invalid("name", "name must be a package name, optionally with * wildcards");
+        }
+
+        if (QueryParsing.First(
+                QueryParsing.Paging(query.Limit, query.Offset, out var limit, out var offset),
+                QueryParsing.Choice("status", query.Status, Statuses, "installed", out var status),
+                QueryParsing.Choice("sort", query.Sort, Sorts, "name", out var sort),
+                QueryParsing.Order(query.Order, defaultDescending: false, out var descending)) is { } failure)
+        {
+            return Envelope.Invalid(failure);
+        }
+
+        IEnumerable<InstalledPackage> selected = await packages.ListInstalledAsync(cancellationToken);
+        if (query.Name is not null)
+        {
+            var matches = PackageNames.GlobMatcher(query.Name);
+            selected = selected.Where(p => matches(p.Name));
+        }
+
+        if (status == "upgradable")
+        {
+            selected = selected.Where(p => p.AvailableVersion is not null);
+        }
+
+        selected = (sort, descending) switch
+        {
+            ("version", false) => selected.OrderBy(p => p.Version, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal),
+            ("version", true) => selected.OrderByDescending(p => p.Version, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal),
+            ("size", false) => selected.OrderBy(p => p.SizeBytes ?? 0).ThenBy(p => p.Name, StringComparer.Ordinal),
+            ("size", true) => selected.OrderByDescending(p => p.SizeBytes ?? 0).ThenBy(p => p.Name, StringComparer.Ordinal),
+            (_, false) => selected.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Architecture, StringComparer.Ordinal),
+            (_, true) => selected.OrderByDescending(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Architecture, StringComparer.Ordinal),
+        };
+
+        var all = selected.ToList();
+        var page = all.Skip(offset).Take(limit).Select(ToDto).ToList();
+        return Envelope.Ok(new PackageListResponse(page, all.Count, limit, offset));
+    }
+
+    private static async Task<IResult> GetAsync(string name, IPackageManager packages, CancellationToken cancellationToken)
+    {
+        if (!PackageNames.IsValidName(name))
+        {
+            return Envelope.Invalid("name", InvalidName);
+        }
+
+        var detail = await packages.GetPackageAsync(name, cancellationToken);
+        if (detail is null)
+        {
+            return Envelope.NotFound(ErrorCodes.PackageNotFound, $"package '{name}' is not installed", "package", name);
+        }
+
+        var p = detail.Package;
+        return Envelope.Ok(new PackageDetailDto
+        {
+            Name = p.Name,
+            Version = p.Version,
+            Status = p.Status,
+            Description = p.Description,
+            SizeBytes = p.SizeBytes,
+            InstalledAt = p.InstalledAt,
+            Upgradable = p.AvailableVersion is not null,
+            AvailableVersion = p.AvailableVersion,
+            Dependencies = p.Dependencies,
+            ReverseDependencies = detail.ReverseDependencies,
+            Maintainer = p.Maintainer,
+            Architecture = p.Architecture,
+            Homepage = detail.Homepage,
+            License = detail.License,
+            Files = detail.Files,
+        });
+    }
+
+    private static IResult Install(InstallRequest request, IJobManager jobs, HttpContext context)
+    {
+        if (request.Packages is not { Count: > 0 } specs)
+        {
+            return Envelope.Invalid("packages", "packages must list at least one package");
+        }
+
+        if (specs.Count > MaxPackagesPerRequest)
+        {
+            return Envelope.Invalid("packages", $"at most {MaxPackagesPerRequest} packages per request");
+        }
+
+        for (var i = 0; i < specs.Count; i++)
+        {
+            if (ValidateSpec(specs[i], $"packages[{i}]") is { } failure)
+            {
+                return Envelope.Invalid(failure);
+            }
+        }
+
+        var options = request.Options ?? new PackageOptions();
+        var operation = new PackageOperation(OperationKind.Install, specs.Select(s => new PackageTarget(s.Name!, s.Version)).ToList())
+        {
+            Force = options.Force,
+            NoRecommends = options.NoRecommends,
+            AllowDowngrade = options.AllowDowngrade,
+        };
+        var job = jobs.Submit(new JobRequest(JobOperations.Install, operation)
+        {
+            Packages = specs,
+            RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+        });
+        return Envelope.Accepted(new JobAccepted
+        {
+            JobId = job.JobId,
+            Status = job.Status,
+            Operation = job.Operation,
+            CreatedAt = job.CreatedAt,
+            Packages = specs,
+        });
+    }
+
+    private static async Task<IResult> UpdateAsync(string name, UpdateRequest? request, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!PackageNames.IsValidName(name))
+        {
+            return Envelope.Invalid("name", InvalidName);
+        }
+
+        request ??= new UpdateRequest();
+        if (request.Version is not null && !PackageNames.IsValidVersion(request.Version))
+        {
+            return Envelope.Invalid("version", InvalidVersion);
+        }
+
+        if (await NotInstalledAsync(packages, name, cancellationToken) is { } notFound)
+        {
+            return notFound;
+        }
+
+        var options = request.Options ?? new PackageOptions();
+        var operation = new PackageOperation(OperationKind.Update, [new PackageTarget(name, request.Version)])
+        {
+            Force = options.Force,
+            NoRecommends = options.NoRecommends,
+            AllowDowngrade = options.AllowDowngrade,
+        };
+        var job = jobs.Submit(new JobRequest(JobOperations.Update, operation)
+        {
+            Packages = [new PackageSpec { Name = name, Version = request.Version }],
+            TargetVersion = request.Version,
+            RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+        });
+        return Envelope.Accepted(new JobAccepted
+        {
+            JobId = job.JobId,
+            Status = job.Status,
+            Operation = job.Operation,
+            CreatedAt = job.CreatedAt,
+            Package = name,
+            TargetVersion = request.Version ?? "latest",
+        });
+    }
+
+    private static async Task<IResult> RemoveAsync(string name, string? purge, string? force, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!PackageNames.IsValidName(name))
+        {
+            return Envelope.Invalid("name", InvalidName);
+        }
+
+        if (QueryParsing.First(QueryParsing.Boolean("purge", purge, out var purgeFlag), QueryParsing.Boolean("force", force, out var forceFlag)) is { } failure)
+        {
+            return Envelope.Invalid(failure);
+        }
+
+        if (await NotInstalledAsync(packages, name, cancellationToken) is { } notFound)
+        {
+            return notFound;
+        }
+
+        var operation = new PackageOperation(OperationKind.Remove, [new PackageTarget(name)]) { Purge = purgeFlag, Force = forceFlag };
+        var job = jobs.Submit(new JobRequest(JobOperations.Remove, operation)
+        {
+            Packages = [new PackageSpec { Name = name }],
+            RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+        });
+        return Envelope.Accepted(new JobAccepted
+        {
+            JobId = job.JobId,
+            Status = job.Status,
+            Operation = job.Operation,
+            CreatedAt = job.CreatedAt,
+            Package = name,
+        });
+    }
+
+    internal const string InvalidName = "name must be a package name: lowercase letters, digits and + . _ -, not starting with '-', at most 128 characters, optionally :arch";
+    internal const string InvalidVersion = "version may hold only letters, digits and . + ~ : _ -, at most 128 characters";
+
+    internal static ValidationFailure? ValidateSpec(PackageSpec? spec, string field)
+    {
+        if (spec is null)
+        {
+            return new(field, $"{field} must be an object with a name");
+        }
+
+        if (!PackageNames.IsValidName(spec.Name))
+        {
+            return new($"{field}.name", InvalidName);
+        }
+
+        return spec.Version is not null && !PackageNames.IsValidVersion(spec.Version) ? new($"{field}.version", InvalidVersion) : null;
+    }
+
+    private static async Task<IResult?> NotInstalledAsync(IPackageManager packages, string name, CancellationToken cancellationToken)
+    {
+        var versions = await packages.GetInstalledVersionsAsync([name], cancellationToken);
+        return versions.TryGetValue(name, out var version) && version is not null
+            ? null
+            : Envelope.NotFound(ErrorCodes.PackageNotFound, $"package '{name}' is not installed", "package", name);
+    }
+
+    internal static PackageDto ToDto(InstalledPackage p) => new()
+    {
+        Name = p.Name,
+        Version = p.Version,
+        Status = p.Status,
+        Description = p.Description,
+        SizeBytes = p.SizeBytes,
+        InstalledAt = p.InstalledAt,
+        Upgradable = p.AvailableVersion is not null,
+        AvailableVersion = p.AvailableVersion,
+        Dependencies = p.Dependencies,
+        Maintainer = p.Maintainer,
+        Architecture = p.Architecture,
+    };
+}

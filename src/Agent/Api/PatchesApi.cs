@@ -1,0 +1,245 @@
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Jobs;
+using PatchPortal.Agent.Packages;
+
+namespace PatchPortal.Agent.Api;
+
+/// <summary>Pending updates presented as patches (one per package update), and applying them.</summary>
+public static class PatchesApi
+{
+    private static readonly string[] Severities = ["critical", "high", "medium", "low", "all"];
+    private static readonly string[] Statuses = ["available", "all"];
+    private static readonly string[] Sorts = ["severity", "name", "published_date"];
+
+    public static IEndpointRouteBuilder MapPatchesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/patches");
+        group.MapGet("/", ListAsync);
+        group.MapPost("/apply", ApplyAsync);
+        return app;
+    }
+
+    public sealed record ListQuery(string? Severity, string? Status, string? Limit, string? Offset, string? Sort, string? Order);
+
+    /// <summary>A patch id: the package and the version it brings (<c>@</c> occurs in neither).</summary>
+    public static string PatchId(AvailableUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return update.Name + "@" + update.CandidateVersion;
+    }
+
+    /// <summary>
+    /// The backend's severity when it knows one (dnf advisories); otherwise a security update counts as high and any
+    /// other update as low, so security work sorts first.
+    /// </summary>
+    public static string SeverityOf(AvailableUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return update.Severity?.ToUpperInvariant() switch
+        {
+            "CRITICAL" => "critical",
+            "IMPORTANT" or "HIGH" => "high",
+            "MODERATE" or "MEDIUM" => "medium",
+            "LOW" => "low",
+            _ => update.IsSecurity ? "high" : "low",
+        };
+    }
+
+    private static int Rank(string severity) => severity switch
+    {
+        "critical" => 4,
+        "high" => 3,
+        "medium" => 2,
+        _ => 1,
+    };
+
+    private static async Task<IResult> ListAsync([AsParameters] ListQuery query, IPackageManager packages, CancellationToken cancellationToken)
+    {
+        if (QueryParsing.First(
+                QueryParsing.Paging(query.Limit, query.Offset, out var limit, out var offset),
+                QueryParsing.Choice("severity", query.Severity, Severities, "all", out var severity),
+                QueryParsing.Choice("status", query.Status, Statuses, "all", out _),
+                QueryParsing.Choice("sort", query.Sort, Sorts, "severity", out var sort),
+                QueryParsing.Order(query.Order, defaultDescending: query.Sort is null || !string.Equals(query.Sort, "name", StringComparison.OrdinalIgnoreCase), out var descending)) is { } failure)
+        {
+            return Envelope.Invalid(failure);
+        }
+
+        var patches = (await packages.ListUpdatesAsync(cancellationToken)).Select(ToDto);
+        if (severity != "all")
+        {
+            patches = patches.Where(p => p.Severity == severity);
+        }
+
+        patches = (sort, descending) switch
+        {
+            ("name", false) => patches.OrderBy(p => p.Name, StringComparer.Ordinal),
+            ("name", true) => patches.OrderByDescending(p => p.Name, StringComparer.Ordinal),
+            ("published_date", false) => patches.OrderBy(p => p.PublishedDate).ThenBy(p => p.Name, StringComparer.Ordinal),
+            ("published_date", true) => patches.OrderByDescending(p => p.PublishedDate).ThenBy(p => p.Name, StringComparer.Ordinal),
+            (_, false) => patches.OrderBy(p => Rank(p.Severity)).ThenBy(p => p.Name, StringComparer.Ordinal),
+            (_, true) => patches.OrderByDescending(p => Rank(p.Severity)).ThenBy(p => p.Name, StringComparer.Ordinal),
+        };
+
+        var all = patches.ToList();
+        return Envelope.Ok(new PatchListResponse(QueryParsing.Page(all, limit, offset), all.Count, limit, offset));
+    }
+
+    private static async Task<IResult> ApplyAsync(PatchApplyRequest? request, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)
+    {
+        request ??= new PatchApplyRequest();
+        var options = request.Options ?? new PatchApplyOptions();
+
+        if ((ValidateNames("packages", request.Packages) ?? ValidateNames("options.exclude_packages", options.ExcludePackages) ?? ValidatePatchIds(request.Patches)) is { } failure)
+        {
+            return Envelope.Invalid(failure);
+        }
+
+        if (options.RebootDelayMinutes is < 0 or > 24 * 60)
+        {
+            return Envelope.Invalid("options.reboot_delay_minutes", "reboot_delay_minutes must be from 0 to 1440");
+        }
+
+        if (request.RebootDelaySeconds is < 0 or > 24 * 3600)
+        {
+            return Envelope.Invalid("reboot_delay_seconds", "reboot_delay_seconds must be from 0 to 86400");
+        }
+
+        var updates = await packages.ListUpdatesAsync(cancellationToken);
+        var byName = updates.ToLookup(u => u.Name, StringComparer.Ordinal);
+        var byId = updates.ToDictionary(PatchId, StringComparer.Ordinal);
+
+        // Named patches (by id or package name) and named packages together form the selection; none means all.
+        var named = new List<AvailableUpdate>();
+        foreach (var id in request.Patches ?? [])
+        {
+            if (byId.TryGetValue(id, out var update))
+            {
+                named.Add(update);
+            }
+            else if (byName[id].Any())
+            {
+                named.AddRange(byName[id]);
+            }
+            else
+            {
+                return Envelope.NotFound(ErrorCodes.PatchNotFound, $"no pending patch '{id}'", "patch_id", id);
+            }
+        }
+
+        foreach (var name in request.Packages ?? [])
+        {
+            if (!byName[name].Any())
+            {
+                return Envelope.NotFound(ErrorCodes.PatchNotFound, $"package '{name}' has no pending update", "package", name);
+            }
+
+            named.AddRange(byName[name]);
+        }
+
+        var exclude = new HashSet<string>(options.ExcludePackages ?? [], StringComparer.Ordinal);
+        var selected = (named.Count > 0 ? named.Distinct() : updates)
+            .Where(u => !exclude.Contains(u.Name) && (!options.SecurityOnly || u.IsSecurity))
+            .ToList();
+
+        var operation = new PackageOperation(OperationKind.Upgrade, named.Count > 0 ? selected.Select(u => new PackageTarget(u.Name)).ToList() : [])
+        {
+            SecurityOnly = options.SecurityOnly,
+            Exclude = [.. exclude],
+        };
+
+        if (options.DryRun)
+        {
+            var plan = await packages.PlanAsync(operation, cancellationToken);
+            return Envelope.Ok(new DryRunManifest(plan.Changes.Select(c => new PlannedChange(c.Package, c.From, c.To)).ToList(), plan.RequiresReboot));
+        }
+
+        var reboot = options.Reboot ?? request.AllowReboot ?? request.Reboot ?? false;
+        var delay = options.RebootDelayMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : TimeSpan.FromSeconds(request.RebootDelaySeconds ?? 0);
+        var requiresReboot = selected.Any(u => u.RequiresReboot);
+        var job = jobs.Submit(new JobRequest(JobOperations.PatchApply, operation)
+        {
+            Packages = selected.Select(u => new PackageSpec { Name = u.Name, Version = u.CandidateVersion }).ToList(),
+            PatchesCount = selected.Count,
+            RequiresReboot = requiresReboot,
+            RebootAfter = reboot,
+            RebootDelay = delay,
+            RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+        });
+        return Envelope.Accepted(new JobAccepted
+        {
+            JobId = job.JobId,
+            Status = job.Status,
+            Operation = job.Operation,
+            CreatedAt = job.CreatedAt,
+            PatchesCount = selected.Count,
+            RequiresReboot = requiresReboot,
+            AutoReboot = reboot,
+        });
+    }
+
+    private static ValidationFailure? ValidateNames(string field, IReadOnlyList<string>? names)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        if (names.Count > PackagesApi.MaxPackagesPerRequest * 10)
+        {
+            return new(field, $"{field} may list at most {PackagesApi.MaxPackagesPerRequest * 10} entries");
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!PackageNames.IsValidName(names[i]))
+            {
+                return new($"{field}[{i}]", PackagesApi.InvalidName);
+            }
+        }
+
+        return null;
+    }
+
+    private static ValidationFailure? ValidatePatchIds(IReadOnlyList<string>? ids)
+    {
+        if (ids is null)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var parts = (ids[i] ?? string.Empty).Split('@');
+            var valid = parts.Length switch
+            {
+                1 => PackageNames.IsValidName(parts[0]),
+                2 => PackageNames.IsValidName(parts[0]) && PackageNames.IsValidVersion(parts[1]),
+                _ => false,
+            };
+            if (!valid)
+            {
+                return new($"patches[{i}]", "a patch id is a package name, or name@version as GET /api/v1/patches gives it");
+            }
+        }
+
+        return null;
+    }
+
+    internal static PatchDto ToDto(AvailableUpdate update) => new()
+    {
+        Id = PatchId(update),
+        Name = update.Name,
+        Severity = SeverityOf(update),
+        Status = "available",
+        PublishedDate = update.PublishedAt,
+        Description = update.Description ?? $"{update.Name} {update.CurrentVersion} → {update.CandidateVersion}",
+        CveIds = update.CveIds,
+        AffectedPackages = [update.Name],
+        RequiresReboot = update.RequiresReboot,
+        Security = update.IsSecurity,
+        CurrentVersion = update.CurrentVersion,
+        CandidateVersion = update.CandidateVersion,
+        Source = update.Source,
+    };
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Connections.Features;
+using PatchPortal.Agent.Configuration;
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Security;
+
+namespace PatchPortal.Agent.Api;
+
+/// <summary>
+/// The first middleware: gives the request its id, refuses requests that carry no verified client identity (only
+/// possible for <c>/health</c> when anonymous health is on), refuses ambiguous headers, and turns every failure
+/// below it into an envelope.
+/// </summary>
+public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger<RequestGuardMiddleware> logger, Microsoft.Extensions.Options.IOptions<AgentOptions> options)
+{
+    public const string ClientIdentityItem = "patch-agent.client";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var requestId = context.Request.Headers["X-Request-Id"].ToString();
+        if (!RequestIdRegex().IsMatch(requestId))
+        {
+            requestId = Guid.NewGuid().ToString();
+        }
+
+        Envelope.SetRequestId(context, requestId);
+        context.Response.Headers["X-Request-Id"] = requestId;
+
+        var identity = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(AgentSecurityExtensions.ClientIdentityItem, out var value) == true ? value as string : null;
+        if (identity is null && !(options.Value.Health.AllowAnonymous && IsHealthPath(context.Request.Path) && HttpMethods.IsGet(context.Request.Method)))
+        {
+            LogNoIdentity(logger, context.Connection.RemoteIpAddress?.ToString() ?? "unknown", context.Request.Path);
+            await Envelope.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.AuthInvalidCert, "a client certificate on the allow-list is required");
+            return;
+        }
+
+        context.Items[ClientIdentityItem] = identity;
+
+        if (context.Request.Headers.ContentType.Count > 1 || context.Request.Headers["Content-Length"].Count > 1)
+        {
+            await Envelope.WriteErrorAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidRequest, "duplicate Content-Type or Content-Length header");
+            return;
+        }
+
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = requestId, ["Client"] = identity });
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            await WriteBadRequestAsync(context, ex);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
+            await Envelope.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, ErrorCodes.InternalError, "unexpected error; see the agent's log for request " + requestId, retryable: true);
+        }
+    }
+
+    public static string? ClientIdentity(HttpContext context) => context?.Items[ClientIdentityItem] as string;
+
+    private static bool IsHealthPath(PathString path) => path == "/health" || path == "/api/v1/health";
+
+    private static Task WriteBadRequestAsync(HttpContext context, BadHttpRequestException ex)
+    {
+        if (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Envelope.WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge, "request body is larger than Agent:Limits:MaxRequestBodyBytes allows");
+        }
+
+        if (ex.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            return Envelope.WriteErrorAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidRequest, "the body must be JSON with Content-Type: application/json",
+                new Dictionary<string, object?> { ["field"] = "Content-Type" });
+        }
+
+        if (ex.InnerException is JsonException json)
+        {
+            var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+            var reason = json.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0];
+            return Envelope.WriteErrorAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidRequest, $"invalid JSON at '{field}': {reason}",
+                new Dictionary<string, object?> { ["field"] = field });
+        }
+
+        var message = ex.Message.Contains("body", StringComparison.OrdinalIgnoreCase) ? "a JSON request body is required" : ex.Message;
+        return Envelope.WriteErrorAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidRequest, message, new Dictionary<string, object?> { ["field"] = "body" });
+    }
+
+    [GeneratedRegex(@"\A[A-Za-z0-9._:-]{1,128}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RequestIdRegex();
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Refused request from {Address} to {Path}: no client certificate")]
+    private static partial void LogNoIdentity(ILogger logger, string address, string path);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

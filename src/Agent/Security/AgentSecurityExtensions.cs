@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using PatchPortal.Agent.Configuration;
+
+namespace PatchPortal.Agent.Security;
+
+public static partial class AgentSecurityExtensions
+{
+    /// <summary>The connection item under which the TLS handshake leaves the caller's verified identity.</summary>
+    public const string ClientIdentityItem = "patch-agent.client-identity";
+
+    /// <summary>
+    /// Kestrel with HTTPS only: the source address is checked before TLS (a refused peer gets a closed socket),
+    /// the client certificate during the handshake (a refused one gets a failed handshake), both logged.
+    /// </summary>
+    public static WebApplicationBuilder AddAgentSecurity(this WebApplicationBuilder builder, AgentOptions options, TlsMaterial tls)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(tls);
+
+        var networks = new NetworkAllowList(options.EffectiveAllowedNetworks.Select(n => CidrRange.TryParse(n, out var r) ? r : throw new AgentConfigurationException("Agent:AllowedNetworks", n)).ToList());
+        var policy = new ClientCertificatePolicy(tls.ClientCa, options.AllowedClients, TimeProvider.System);
+        builder.Services.AddSingleton(tls);
+        builder.Services.AddSingleton(networks);
+        builder.Services.AddSingleton(policy);
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("PatchPortal.Agent.Security");
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = options.Limits.MaxConnections;
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = options.Limits.MaxRequestHeadersBytes;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
+
+            foreach (var endpoint in ListenEndpoints.Parse(options.Urls))
+            {
+                kestrel.Listen(endpoint, listen =>
+                {
+                    listen.Use(next => connection => RefuseOutsideAllowList(connection, next, networks, logger));
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                        OnConnection = handshake => ValueTask.FromResult(ServerOptions(handshake.Connection, tls.ServerCertificate, policy, options.Health.AllowAnonymous, logger)),
+                    });
+                });
+            }
+        });
+
+        return builder;
+    }
+
+    private static Task RefuseOutsideAllowList(ConnectionContext connection, ConnectionDelegate next, NetworkAllowList networks, ILogger logger)
+    {
+        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        if (networks.IsAllowed(remote))
+        {
+            return next(connection);
+        }
+
+        LogAddressRefused(logger, remote?.ToString() ?? "unknown");
+        connection.Abort(new ConnectionAbortedException("source address not in Agent:AllowedNetworks"));
+        return Task.CompletedTask;
+    }
+
+    private static SslServerAuthenticationOptions ServerOptions(ConnectionContext connection, X509Certificate2 serverCertificate, ClientCertificatePolicy policy, bool allowAnonymous, ILogger logger)
+    {
+        var peer = connection.RemoteEndPoint?.ToString() ?? "unknown";
+        return new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(serverCertificate, additionalCertificates: null, offline: true),
+            ClientCertificateRequired = true,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CipherSuitesPolicy = StrongCipherSuites,
+            AllowRenegotiation = false,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                if (certificate is null && allowAnonymous)
+                {
+                    // Only GET /health is served without a certificate; the request pipeline enforces that.
+                    return true;
+                }
+
+                using var presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                var verdict = policy.Evaluate(presented);
+                if (!verdict.Allowed)
+                {
+                    LogCertificateRefused(logger, peer, verdict.Identity ?? "none", verdict.Reason);
+                    return false;
+                }
+
+                connection.Items[ClientIdentityItem] = verdict.Identity;
+                return true;
+            },
+        };
+    }
+
+    /// <summary>TLS 1.3 suites and TLS 1.2 forward-secret AEAD suites only.</summary>
+    private static readonly CipherSuitesPolicy StrongCipherSuites = new(
+    [
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Refused connection from {Address}: source address not in Agent:AllowedNetworks")]
+    private static partial void LogAddressRefused(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Refused TLS client {Peer} ({Identity}): {Reason}")]
+    private static partial void LogCertificateRefused(ILogger logger, string peer, string identity, string reason);
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using PatchPortal.Tests.E2E.Infrastructure;
+
+namespace PatchPortal.Tests.E2E.Agent;
+
+/// <summary>Every refusal at the connection and TLS layers, against the real agent process.</summary>
+[Collection(AgentCollection.Name)]
+public sealed class AgentSecurityTests(AgentFixture fixture)
+{
+    private AgentProcess Agent => fixture.Agent;
+
+    [Fact]
+    public async Task Handshake_Succeeds_WhenClientIsAllowedByName()
+    {
+        using var client = Agent.CreateClient(fixture.Pki.PortalClient);
+        var response = await client.GetEnvelopeAsync("api/v1/system/info");
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+    }
+
+    [Fact]
+    public async Task Handshake_Succeeds_WhenClientIsAllowedByFingerprint()
+    {
+        using var client = Agent.CreateClient(fixture.Pki.ScriptClient);
+        var response = await client.GetEnvelopeAsync("api/v1/system/info");
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+    }
+
+    [Fact]
+    public Task Handshake_Fails_WhenNoClientCertificate() => AssertRefusedAsync(null, "no client certificate");
+
+    [Fact]
+    public Task Handshake_Fails_WhenCertificateIsFromAnotherCa() => AssertRefusedAsync(fixture.Pki.ForeignClient, "does not chain to the configured CA");
+
+    [Fact]
+    public Task Handshake_Fails_WhenCertificateExpired() => AssertRefusedAsync(fixture.Pki.ExpiredClient, "certificate expired");
+
+    [Fact]
+    public Task Handshake_Fails_WhenCertificateIsNotYetValid() => AssertRefusedAsync(fixture.Pki.NotYetValidClient, "not valid before");
+
+    [Fact]
+    public Task Handshake_Fails_WhenSubjectIsNotOnAllowList() => AssertRefusedAsync(fixture.Pki.UnlistedClient, "'intruder'");
+
+    [Fact]
+    public async Task Connection_IsClosed_WhenPlainHttpIsSentToTheTlsPort()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://{Agent.Address}:{Agent.Port}/api/v1/packages")));
+    }
+
+    [Fact]
+    public async Task Connection_IsClosedBeforeTls_WhenSourceAddressIsOutsideAllowList()
+    {
+        await using var agent = await AgentProcess.StartAsync(fixture.Pki, "127.0.0.3",
+            settings: new JsonObject { ["AllowedNetworks"] = new JsonArray("127.0.0.4/32", "::1/128") },
+            waitUntilReady: false);
+        await Wait.UntilAsync(() => Task.FromResult(agent.Output.Any(l => l.Contains("Now listening", StringComparison.Ordinal)) || agent.ExitCode is not null),
+            TimeSpan.FromSeconds(30), "agent to listen");
+
+        using var allowed = agent.CreateClient(fixture.Pki.PortalClient, IPAddress.Parse("127.0.0.4"));
+        Assert.Equal(HttpStatusCode.OK, (await allowed.GetEnvelopeAsync("health")).Status);
+
+        using var refused = agent.CreateClient(fixture.Pki.PortalClient, IPAddress.Parse("127.0.0.5"));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => refused.GetAsync("health"));
+        await agent.WaitForOutputAsync(l => l.Contains("Refused connection from 127.0.0.5", StringComparison.Ordinal), "the refusal in the agent's log");
+    }
+
+    [Fact]
+    public async Task Health_IsServedWithoutCertificate_OnlyWhenAnonymousHealthIsOn()
+    {
+        await using var agent = await AgentProcess.StartAsync(fixture.Pki, "127.0.0.6", settings: new JsonObject { ["Health"] = new JsonObject { ["AllowAnonymous"] = true } });
+        using var anonymous = agent.CreateClient(null);
+
+        var health = await anonymous.GetEnvelopeAsync("health");
+        var packages = await anonymous.GetEnvelopeAsync("api/v1/packages");
+
+        Assert.Equal(HttpStatusCode.OK, health.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, packages.Status);
+        Assert.Equal("AUTH_INVALID_CERT", packages.ErrorCode);
+    }
+
+    private async Task AssertRefusedAsync(X509Certificate2? certificate, string logged)
+    {
+        using var client = Agent.CreateClient(certificate);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync("api/v1/packages"));
+        if (certificate is not null)
+        {
+            await Agent.WaitForOutputAsync(l => l.Contains("Refused TLS client", StringComparison.Ordinal) && l.Contains(logged, StringComparison.Ordinal), $"a refusal mentioning '{logged}'");
+        }
+    }
+}
