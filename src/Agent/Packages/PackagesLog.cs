@@ -6,9 +6,6 @@ namespace PatchPortal.Agent.Packages;
 /// <summary>Source-generated log messages of the package backends.</summary>
 internal static partial class PackagesLog
 {
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Package backend {Backend} selected (Agent:Backend = {Configured})")]
-    public static partial void BackendSelected(ILogger logger, string backend, string configured);
-
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Package state changed; rebuilding the {Backend} package snapshot")]
     public static partial void SnapshotRebuilt(ILogger logger, string backend);
 
