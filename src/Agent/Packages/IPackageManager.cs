@@ -113,6 +113,11 @@ public sealed record AvailableUpdate
     public bool RequiresReboot { get; init; }
     public string? Description { get; init; }
     public IReadOnlyList<string> CveIds { get; init; } = [];
+
+    /// <summary>Vendor advisories that ship this update (e.g. <c>RHSA-2024:1234</c>); empty where the backend has none.</summary>
+    public IReadOnlyList<string> AdvisoryIds { get; init; } = [];
+
+    /// <summary><c>critical</c>, <c>high</c>, <c>medium</c> or <c>low</c> when the vendor rates it, else null.</summary>
     public string? Severity { get; init; }
     public DateTimeOffset? PublishedAt { get; init; }
 }
