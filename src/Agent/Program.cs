@@ -34,6 +34,7 @@ try
     }
 
     tls = TlsMaterial.Load(options.Tls.Certificate, options.Tls.Key, options.Tls.ClientCa);
+    builder.AddPackageBackends();
 }
 catch (Exception ex) when (ex is AgentConfigurationException or InvalidOperationException)
 {
@@ -41,10 +42,8 @@ catch (Exception ex) when (ex is AgentConfigurationException or InvalidOperation
     return 2;
 }
 
-builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
 builder.AddAgentSecurity(options, tls);
-builder.AddPackageBackends();
 builder.AddJobs();
 builder.AddAgentApi(options);
 

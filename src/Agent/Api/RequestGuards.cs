@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections.Features;
 using PatchPortal.Agent.Configuration;
 using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Packages;
 using PatchPortal.Agent.Security;
 
 namespace PatchPortal.Agent.Api;
@@ -52,6 +53,14 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
         {
             await WriteBadRequestAsync(context, ex);
         }
+        catch (PackageManagerException ex) when (!context.Response.HasStarted)
+        {
+            LogPackageManagerFailed(logger, ex, context.Request.Method, context.Request.Path);
+            var notFound = ex.ErrorCode == JobErrorCodes.PackageNotFound;
+            await Envelope.WriteErrorAsync(context, notFound ? StatusCodes.Status404NotFound : StatusCodes.Status500InternalServerError,
+                notFound ? ErrorCodes.PackageNotFound : ErrorCodes.PackageManagerError, ex.Message,
+                new Dictionary<string, object?> { ["job_error_code"] = ex.ErrorCode }, retryable: !notFound);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
@@ -97,6 +106,9 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Refused request from {Address} to {Path}: no client certificate")]
     private static partial void LogNoIdentity(ILogger logger, string address, string path);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Package manager failed in {Method} {Path}")]
+    private static partial void LogPackageManagerFailed(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
