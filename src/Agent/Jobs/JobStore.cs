@@ -23,6 +23,7 @@ public sealed class JobStore
         _time = time;
         _logger = logger;
         Directory = Path.Combine(options.Value.DataDir, "jobs");
+        System.IO.Directory.CreateDirectory(Directory);
     }
 
     /// <summary>The folder holding the job files.</summary>
@@ -34,7 +35,6 @@ public sealed class JobStore
     /// </summary>
     public IReadOnlyList<Job> LoadAll()
     {
-        System.IO.Directory.CreateDirectory(Directory);
         foreach (var temp in System.IO.Directory.EnumerateFiles(Directory, "*" + TempExtension))
         {
             // A write the agent did not finish: the previous complete file (if any) is still in place.
