@@ -90,8 +90,18 @@ public sealed class LimitOptions
 
 public sealed class RebootOptions
 {
-    /// <summary>The command (argument list, no shell) that reboots the host.</summary>
-    public List<string> Command { get; set; } = ["/usr/bin/systemctl", "reboot"];
+    /// <summary>What reboots the host when <c>Agent:Reboot:Command</c> is not configured.</summary>
+    public static IReadOnlyList<string> DefaultCommand { get; } = ["/usr/bin/systemctl", "reboot"];
+
+    /// <summary>The command (argument list, no shell) that reboots the host; empty means <see cref="DefaultCommand"/>.</summary>
+    /// <remarks>
+    /// Deliberately empty by default: configuration binding appends to a list that already has items, so a default
+    /// here plus a configured <c>["/bin/true"]</c> would run <c>systemctl reboot /bin/true</c>.
+    /// </remarks>
+    public List<string> Command { get; set; } = [];
+
+    /// <summary>The command that actually runs.</summary>
+    public IReadOnlyList<string> EffectiveCommand => Command.Count == 0 ? DefaultCommand : Command;
 }
 
 /// <summary>The named demo and load-test backend: a realistic package set with configurable timing and failures.</summary>

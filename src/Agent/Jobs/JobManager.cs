@@ -611,13 +611,11 @@ public sealed class JobManager : IJobManager, IDisposable
             }
 
             _logger.RebootStarting(job.Id, job.Reason);
-            var command = _options.Reboot.Command;
-            CommandResult result = command.Count == 0
-                ? new CommandResult(-1, string.Empty, "No reboot command is configured (Agent:Reboot:Command).", NotFound: true)
-                : await _runner.RunAsync(
-                    new CommandSpec(command[0], [.. command.Skip(1)]) { Timeout = RebootCommandTimeout },
-                    new JobOutput(this, job).Line,
-                    linked.Token);
+            var command = _options.Reboot.EffectiveCommand;
+            var result = await _runner.RunAsync(
+                new CommandSpec(command[0], [.. command.Skip(1)]) { Timeout = RebootCommandTimeout },
+                new JobOutput(this, job).Line,
+                linked.Token);
 
             lock (job.Sync)
             {

@@ -59,9 +59,9 @@ internal sealed class JobOptionsValidator : IValidateOptions<AgentOptions>
             failures.Add("Agent:Jobs:RetentionDays must be between 1 and 3650.");
         }
 
-        if (options.Reboot.Command.Count == 0 || options.Reboot.Command.Any(string.IsNullOrWhiteSpace))
+        if (options.Reboot.Command.Any(string.IsNullOrWhiteSpace))
         {
-            failures.Add("Agent:Reboot:Command must be a non-empty argument list.");
+            failures.Add("Agent:Reboot:Command must not hold empty arguments.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
