@@ -88,6 +88,10 @@ public sealed class Job
     [System.Text.Json.Serialization.JsonIgnore]
     internal bool Dirty { get; set; }
 
+    /// <summary>Deleted (by a client or by retention): nothing may write its file again.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    internal bool Deleted { get; set; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsFinal => JobStatuses.IsFinal(Status);
 

@@ -164,8 +164,7 @@ public sealed class JobManager : IJobManager, IDisposable
             previous = job.Status;
             if (job.IsFinal)
             {
-                _jobs.TryRemove(jobId, out _);
-                _store.Delete(jobId);
+                Forget(job);
                 return new JobDeleteResponse(jobId, previous, "deleted", "deleted");
             }
 
@@ -208,17 +207,23 @@ public sealed class JobManager : IJobManager, IDisposable
         }
     }
 
-    public RollbackResult Rollback(string jobId)
+    public RollbackResult Rollback(string jobId, string? requestedBy = null)
     {
+        var notFound = new RollbackResult(RollbackOutcome.NotFound, null, $"Job {jobId} not found.");
         if (!_jobs.TryGetValue(jobId, out var original))
         {
-            return new RollbackResult(RollbackOutcome.NotFound, null, $"Job {jobId} not found.");
+            return notFound;
         }
 
         // The check and the link to the new job happen under the original's lock, so two concurrent requests cannot
         // both queue a rollback of the same job.
         lock (original.Sync)
         {
+            if (original.Deleted)
+            {
+                return notFound; // deleted between the look-up and the lock: saving it now would bring its file back
+            }
+
             if (!original.IsFinal)
             {
                 return Conflict($"Job {jobId} is {original.Status}; only a finished job can be rolled back.");
@@ -252,6 +257,7 @@ public sealed class JobManager : IJobManager, IDisposable
             {
                 Packages = [.. targets.Select(target => new PackageSpec { Name = target.Name, Version = target.Version })],
                 Reason = $"Rollback of job {jobId}",
+                RequestedBy = requestedBy,
             };
             var detail = Submit(request, originalJobId: jobId);
             original.RollbackJobId = detail.JobId;
@@ -314,9 +320,9 @@ public sealed class JobManager : IJobManager, IDisposable
         {
             lock (job.Sync)
             {
-                if (job.IsFinal && (job.CompletedAt ?? job.UpdatedAt) < cutoff && _jobs.TryRemove(job.Id, out _))
+                if (!job.Deleted && job.IsFinal && (job.CompletedAt ?? job.UpdatedAt) < cutoff)
                 {
-                    _store.Delete(job.Id);
+                    Forget(job);
                     deleted++;
                 }
             }
@@ -706,8 +712,21 @@ public sealed class JobManager : IJobManager, IDisposable
         }
     }
 
+    /// <summary>Removes a finished job from memory and disk. The caller holds the job's lock.</summary>
+    private void Forget(Job job)
+    {
+        job.Deleted = true;
+        _jobs.TryRemove(job.Id, out _);
+        _store.Delete(job.Id);
+    }
+
     private void TrySave(Job job)
     {
+        if (job.Deleted)
+        {
+            return;
+        }
+
         try
         {
             _store.Save(job);

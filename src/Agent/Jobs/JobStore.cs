@@ -54,7 +54,11 @@ public sealed class JobStore
             if (job.Status is JobStatuses.Pending or JobStatuses.Running)
             {
                 var previous = job.Status;
-                job.TransitionTo(JobStatuses.Interrupted, _time.GetUtcNow(), "The agent stopped before this job finished.");
+                // A reboot that was running is the usual way for the agent to stop: say so rather than alarm.
+                var message = job.Operation == JobOperations.Reboot && previous == JobStatuses.Running
+                    ? "The agent stopped while the reboot command ran (as it does when the host reboots)."
+                    : "The agent stopped before this job finished.";
+                job.TransitionTo(JobStatuses.Interrupted, _time.GetUtcNow(), message);
                 job.Error = $"The agent stopped while the job was {previous}.";
                 Save(job);
                 _logger.JobInterrupted(job.Id, previous);

@@ -12,7 +12,7 @@ public static class JobsExtensions
     /// <summary>
     /// Registers the job store, manager, event hub, worker and their options. The package backend
     /// (<see cref="Packages.IPackageManager"/>) is registered by the packages feature. WebSockets are switched on here
-    /// too (a startup filter adds <c>UseWebSockets</c> with <see cref="JobsWebSocket.KeepAliveInterval"/>), so
+    /// too (a startup filter adds <c>UseWebSockets</c>, with the keep-alive of <see cref="JobsWebSocketOptions"/>), so
     /// Program.cs needs only <c>app.MapJobsWebSocket()</c>; an extra <c>app.UseWebSockets()</c> there does no harm.
     /// </summary>
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
@@ -36,10 +36,11 @@ public static class JobsExtensions
         services.TryAddSingleton<IJobManager>(provider => provider.GetRequiredService<JobManager>());
         services.AddHostedService<JobWorker>();
 
-        services.Configure<WebSocketOptions>(options =>
+        services.AddOptions<JobsWebSocketOptions>();
+        services.AddOptions<WebSocketOptions>().Configure<IOptions<JobsWebSocketOptions>>((webSockets, jobs) =>
         {
-            options.KeepAliveInterval = JobsWebSocket.KeepAliveInterval;
-            options.KeepAliveTimeout = JobsWebSocket.KeepAliveTimeout;
+            webSockets.KeepAliveInterval = jobs.Value.KeepAliveInterval;
+            webSockets.KeepAliveTimeout = jobs.Value.KeepAliveTimeout;
         });
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, WebSocketsStartupFilter>());
         return builder;

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using PatchPortal.Agent.Contracts;
 
 namespace PatchPortal.Agent.Jobs;
@@ -14,22 +15,14 @@ public static class JobsWebSocket
 {
     public const string Path = "/api/v1/ws/jobs";
 
-    /// <summary>Client messages are small commands; anything larger is refused.</summary>
-    public const int MaxMessageBytes = 4 * 1024;
-
     /// <summary>The close reason sent to a subscriber that fell too far behind.</summary>
     public const string TooSlowReason = "too slow";
-
-    /// <summary>Protocol pings keep idle connections (and the proxies between) alive.</summary>
-    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
-
-    /// <summary>A peer that answers no ping within this time is gone.</summary>
-    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a dropped subscriber gets to take the close frame before the connection is aborted.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
-    internal static async Task HandleAsync(HttpContext context, JobManager manager, JobEventHub hub, ILoggerFactory loggerFactory)
+    internal static async Task HandleAsync(
+        HttpContext context, JobManager manager, JobEventHub hub, IOptions<JobsWebSocketOptions> options, ILoggerFactory loggerFactory)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -39,7 +32,8 @@ public static class JobsWebSocket
 
         var logger = loggerFactory.CreateLogger(typeof(JobsWebSocket));
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var subscription = hub.Subscribe();
+        var settings = options.Value;
+        var subscription = hub.Subscribe(settings.SubscriberBuffer);
         var subscriberId = subscription.Id;
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         // A client that is too slow to read events may be too slow to read the close frame as well: give it a moment.
@@ -49,7 +43,7 @@ public static class JobsWebSocket
         var reason = "closed by the client";
         try
         {
-            await ReceiveAsync(socket, subscription, manager, abort.Token);
+            await ReceiveAsync(socket, subscription, manager, settings.MaxMessageBytes, abort.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -100,9 +94,10 @@ public static class JobsWebSocket
         }
     }
 
-    private static async Task ReceiveAsync(WebSocket socket, JobSubscription subscription, JobManager manager, CancellationToken cancellationToken)
+    private static async Task ReceiveAsync(
+        WebSocket socket, JobSubscription subscription, JobManager manager, int maxMessageBytes, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxMessageBytes];
+        var buffer = new byte[maxMessageBytes];
         while (true)
         {
             var count = 0;
@@ -129,7 +124,7 @@ public static class JobsWebSocket
 
             if (tooLarge)
             {
-                Reply(subscription, ErrorCodes.PayloadTooLarge, $"Messages are limited to {MaxMessageBytes} bytes.");
+                Reply(subscription, ErrorCodes.PayloadTooLarge, $"Messages are limited to {maxMessageBytes} bytes.");
             }
             else if (result.MessageType != WebSocketMessageType.Text)
             {
@@ -205,4 +200,20 @@ public static class JobsWebSocket
         subscription.TryEnqueue(JobEventHub.Serialize(WsMessageTypes.Error, new WsErrorPayload(code, message)));
 
     private sealed record PongPayload(DateTimeOffset Timestamp);
+}
+
+/// <summary>Limits of the job stream. Code defaults; tests shrink them.</summary>
+public sealed class JobsWebSocketOptions
+{
+    /// <summary>Messages a client may fall behind before it is disconnected with "too slow".</summary>
+    public int SubscriberBuffer { get; set; } = JobEventHub.DefaultCapacity;
+
+    /// <summary>Client messages are small commands; anything larger is refused with an error.</summary>
+    public int MaxMessageBytes { get; set; } = 4 * 1024;
+
+    /// <summary>Protocol pings keep idle connections (and the proxies between) alive.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A peer that answers no ping within this time is gone.</summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

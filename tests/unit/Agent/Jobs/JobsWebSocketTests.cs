@@ -20,6 +20,8 @@ namespace PatchPortal.Tests.Unit.Agent.Jobs;
 /// <summary>The stream against a real Kestrel on 127.0.0.1 (plain HTTP: the mTLS path is tested with the agent as a whole).</summary>
 public sealed class JobsWebSocketTests : IAsyncLifetime
 {
+    private const int SubscriberBuffer = 16;
+
     private readonly string _dataDir = Directory.CreateTempSubdirectory("patchportal-ws-").FullName;
     private readonly Gate _gate = new();
     private readonly FakePackageManager _packages = new();
@@ -45,6 +47,7 @@ public sealed class JobsWebSocketTests : IAsyncLifetime
         });
         builder.Services.AddSingleton<IPackageManager>(_packages);
         builder.AddJobs();
+        builder.Services.Configure<JobsWebSocketOptions>(o => o.SubscriberBuffer = SubscriberBuffer);
         _app = builder.Build();
         _app.MapJobsWebSocket();
         await _app.StartAsync();
@@ -162,6 +165,39 @@ public sealed class JobsWebSocketTests : IAsyncLifetime
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
         var hub = _app!.Services.GetRequiredService<JobEventHub>();
         await Eventually.TrueAsync(() => hub.SubscriberCount == 0, "the server to drop the subscription");
+    }
+
+    [Fact]
+    public async Task Stream_ClosesWithTooSlow_WhenClientStopsReading()
+    {
+        using var socket = await ConnectAsync();
+        await SendAsync(socket, """{"type":"subscribe_all"}""");
+        await SendAsync(socket, """{"type":"ping"}""");
+        Assert.Equal(WsMessageTypes.Pong, (await ReceiveAsync(socket)).Type);
+        var hub = _app!.Services.GetRequiredService<JobEventHub>();
+        var jobId = Guid.NewGuid().ToString("D");
+        var line = new string('x', 1000);
+
+        // The client reads nothing: once the TCP buffers are full the server's buffer fills and it is dropped.
+        var published = 0;
+        while (hub.SubscriberCount > 0 && published < 200_000)
+        {
+            hub.Publish(jobId, WsMessageTypes.JobLog, new JobLogPayload(jobId, line));
+            published++;
+        }
+
+        Assert.Equal(0, hub.SubscriberCount);
+        using var timeout = new CancellationTokenSource(JobsTestContext.WaitTimeout);
+        var chunk = new byte[64 * 1024];
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(chunk, timeout.Token);
+        }
+        while (result.MessageType != WebSocketMessageType.Close);
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+        Assert.Equal(JobsWebSocket.TooSlowReason, socket.CloseStatusDescription);
     }
 
     [Fact]
