@@ -111,9 +111,16 @@ public sealed class JobStore
             {
                 problem = "the file holds null";
             }
-            else if (!string.Equals(Path.GetFileNameWithoutExtension(path), job.Id, StringComparison.Ordinal))
+            else if (!Guid.TryParseExact(job.Id, "D", out _)
+                || !string.Equals(Path.GetFileNameWithoutExtension(path), job.Id, StringComparison.Ordinal))
             {
                 problem = $"the file name does not match the job id {job.Id}";
+            }
+            else if (job.Logs is null || job.Packages is null || job.Changes is null
+                || job.PackageOperation is { Targets: null } || job.ExclusiveMode != job.PackageOperation is not null)
+            {
+                // Explicit nulls get past the serializer; the rest of the agent relies on these being there.
+                problem = "a required list is null, or the package operation does not fit the job";
             }
             else if (!JobStatuses.All.Contains(job.Status) || !JobOperations.All.Contains(job.Operation))
             {

@@ -261,6 +261,24 @@ public class JobManagerTests
     }
 
     [Fact]
+    public async Task Rollback_QueuesJob_WhenOriginalIsItselfARollback()
+    {
+        var packages = new FakePackageManager(new Dictionary<string, string> { ["curl"] = "7.0" });
+        await using var context = await new JobsTestContext(packages).StartAsync();
+        var update = context.Submit(OperationKind.Update, new PackageTarget("curl", "8.0"));
+        await context.WaitForStatusAsync(update.JobId, JobStatuses.Completed);
+        var undo = context.Manager.Rollback(update.JobId, requestedBy: "alice").Job!;
+        await context.WaitForStatusAsync(undo.JobId, JobStatuses.Completed);
+
+        var redo = context.Manager.Rollback(undo.JobId);
+
+        Assert.Equal(RollbackOutcome.Queued, redo.Outcome);
+        await context.WaitForStatusAsync(redo.Job!.JobId, JobStatuses.Completed);
+        Assert.Equal("8.0", packages.VersionOf("curl"));
+        Assert.Contains("\"requested_by\":\"alice\"", File.ReadAllText(context.Store.PathFor(undo.JobId)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rollback_ReturnsConflict_WhenJobRecordedNoChanges()
     {
         var packages = new FakePackageManager(new Dictionary<string, string> { ["curl"] = "8.0" });

@@ -94,13 +94,15 @@ public sealed class JobStoreTests : IDisposable
     [InlineData("")]
     [InlineData("{\"id\":\"not-the-file-name\",\"operation\":\"install\",\"created_at\":\"2026-01-05T10:00:00Z\"}")]
     [InlineData("{\"operation\":\"install\"}")]
+    [InlineData("{\"id\":\"ID\",\"operation\":\"reboot\",\"created_at\":\"2026-01-05T10:00:00Z\",\"logs\":null}")]
     public void LoadAll_MovesCorruptFileAsideAndLoadsTheRest_WhenAFileIsNotAJob(string content)
     {
         var store = NewStore();
         var good = NewJob(JobStatuses.Completed);
         store.Save(good);
-        var badPath = store.PathFor(Guid.NewGuid().ToString("D"));
-        File.WriteAllText(badPath, content);
+        var badId = Guid.NewGuid().ToString("D");
+        var badPath = store.PathFor(badId);
+        File.WriteAllText(badPath, content.Replace("\"ID\"", $"\"{badId}\"", StringComparison.Ordinal));
 
         var loaded = NewStore().LoadAll();
 
