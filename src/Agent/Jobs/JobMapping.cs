@@ -54,6 +54,30 @@ public static class JobMapping
         };
     }
 
+    /// <summary>The 202 answer for a job just submitted: the fields that fit its operation, from the job and the request.</summary>
+    public static JobAccepted ToAccepted(this JobDetail job, JobRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(request);
+        var isPatch = job.Operation == JobOperations.PatchApply;
+        return new JobAccepted
+        {
+            JobId = job.JobId,
+            Status = job.Status,
+            Operation = job.Operation,
+            CreatedAt = job.CreatedAt,
+            Packages = job.Operation is JobOperations.Install or JobOperations.PatchApply or JobOperations.Rollback ? job.Packages : null,
+            Package = job.Operation is JobOperations.Update or JobOperations.Remove && job.Packages.Count > 0 ? job.Packages[0].Name : null,
+            TargetVersion = request.TargetVersion,
+            PatchesCount = isPatch ? request.PatchesCount ?? job.Packages.Count : null,
+            RequiresReboot = isPatch ? request.RequiresReboot ?? false : null,
+            AutoReboot = isPatch ? job.AutoReboot ?? false : null,
+            ScheduledAt = job.ScheduledAt,
+            Reason = job.Operation == JobOperations.Reboot ? job.Reason : null,
+            OriginalJobId = job.OriginalJobId,
+        };
+    }
+
     public static JobStatusPayload ToStatusPayload(this Job job)
     {
         ArgumentNullException.ThrowIfNull(job);

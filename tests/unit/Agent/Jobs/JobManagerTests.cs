@@ -22,6 +22,45 @@ public class JobManagerTests
     }
 
     [Fact]
+    public async Task ToAccepted_CarriesPatchFields_WhenJobIsPatchApply()
+    {
+        await using var context = new JobsTestContext();
+        var request = new JobRequest(JobOperations.PatchApply, new PackageOperation(OperationKind.Upgrade, []))
+        {
+            PatchesCount = 3,
+            RequiresReboot = true,
+            RebootAfter = true,
+        };
+
+        var accepted = context.Manager.Submit(request).ToAccepted(request);
+
+        Assert.Equal(JobStatuses.Pending, accepted.Status);
+        Assert.Equal(3, accepted.PatchesCount);
+        Assert.True(accepted.RequiresReboot);
+        Assert.True(accepted.AutoReboot);
+        Assert.Null(accepted.Package);
+        Assert.Null(accepted.ScheduledAt);
+    }
+
+    [Fact]
+    public async Task ToAccepted_NamesThePackage_WhenJobIsUpdate()
+    {
+        await using var context = new JobsTestContext();
+        var request = new JobRequest(JobOperations.Update, new PackageOperation(OperationKind.Update, [new PackageTarget("curl", "8.0")]))
+        {
+            Packages = [new PackageSpec { Name = "curl", Version = "8.0" }],
+            TargetVersion = "8.0",
+        };
+
+        var accepted = context.Manager.Submit(request).ToAccepted(request);
+
+        Assert.Equal("curl", accepted.Package);
+        Assert.Equal("8.0", accepted.TargetVersion);
+        Assert.Null(accepted.Packages);
+        Assert.Null(accepted.PatchesCount);
+    }
+
+    [Fact]
     public async Task Worker_RunsOneMutatingJobAtATime_WhenSeveralAreQueued()
     {
         var packages = new FakePackageManager
