@@ -301,7 +301,16 @@ public sealed class JobManager : IJobManager, IDisposable
         {
             await foreach (var jobId in _queue.Reader.ReadAllAsync(linked.Token))
             {
-                await RunPackageJobAsync(jobId, linked.Token);
+                try
+                {
+                    await RunPackageJobAsync(jobId, linked.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !linked.IsCancellationRequested)
+                {
+                    // A bug or a full disk in one job must not stop the queue (and with it the agent).
+                    _logger.JobCrashed(ex, jobId);
+                    FailUnexpectedly(jobId, ex);
+                }
             }
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
@@ -504,16 +513,9 @@ public sealed class JobManager : IJobManager, IDisposable
 
         if (status == JobStatuses.Completed && job.AutoReboot == true)
         {
-            var reboot = Submit(
-                new JobRequest(JobOperations.Reboot, null)
-                {
-                    ScheduledAt = _time.GetUtcNow() + (job.RebootDelay ?? TimeSpan.Zero),
-                    Reason = $"Automatic reboot after job {jobId}",
-                    RequestedBy = job.RequestedBy,
-                },
-                originalJobId: null);
-            message = $"Completed; reboot scheduled as job {reboot.JobId} at {reboot.ScheduledAt:O}.";
+            message = ScheduleRebootAfter(job);
         }
+
 
         lock (job.Sync)
         {
@@ -535,6 +537,54 @@ public sealed class JobManager : IJobManager, IDisposable
         }
 
         Finish(jobId, runtime);
+    }
+
+    /// <summary>Queues the reboot a successful patch_apply asked for; returns the job's closing message.</summary>
+    private string ScheduleRebootAfter(Job job)
+    {
+        try
+        {
+            var reboot = Submit(
+                new JobRequest(JobOperations.Reboot, null)
+                {
+                    ScheduledAt = _time.GetUtcNow() + (job.RebootDelay ?? TimeSpan.Zero),
+                    Reason = $"Automatic reboot after job {job.Id}",
+                    RequestedBy = job.RequestedBy,
+                },
+                originalJobId: null);
+            return $"Completed; reboot scheduled as job {reboot.JobId} at {reboot.ScheduledAt:O}.";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.SaveFailed(ex, job.Id);
+            return $"Completed, but the reboot could not be scheduled: {ex.Message}";
+        }
+    }
+
+    /// <summary>Records a job that the runner itself failed on, so it does not stay running for ever.</summary>
+    private void FailUnexpectedly(string jobId, Exception exception)
+    {
+        if (_jobs.TryGetValue(jobId, out var job))
+        {
+            lock (job.Sync)
+            {
+                if (job.Status == JobStatuses.Running)
+                {
+                    job.ErrorCode = JobErrorCodes.Unknown;
+                    job.Error = exception.Message;
+                    Transition(job, JobStatuses.Failed, exception.Message);
+                }
+                else if (job.Status == JobStatuses.Pending)
+                {
+                    Transition(job, JobStatuses.Interrupted, $"The job could not start: {exception.Message}");
+                }
+            }
+        }
+
+        if (_active.TryGetValue(jobId, out var runtime))
+        {
+            Finish(jobId, runtime);
+        }
     }
 
     /// <summary>The packages whose versions are recorded before and after: the targets plus what the simulation says will change.</summary>

@@ -218,6 +218,24 @@ public class JobManagerTests
     }
 
     [Fact]
+    public async Task Worker_FailsJobAndRunsTheNext_WhenBackendThrows()
+    {
+        var packages = new FakePackageManager
+        {
+            BeforeApply = (op, _, _) => op.Targets[0].Name == "bad" ? throw new InvalidOperationException("dpkg exploded") : Task.CompletedTask,
+        };
+        await using var context = await new JobsTestContext(packages).StartAsync();
+        var bad = context.Submit(OperationKind.Install, new PackageTarget("bad"));
+        var good = context.Submit(OperationKind.Install, new PackageTarget("good"));
+
+        var failed = await context.WaitForStatusAsync(bad.JobId, JobStatuses.Failed);
+        await context.WaitForStatusAsync(good.JobId, JobStatuses.Completed);
+
+        Assert.Equal(JobErrorCodes.Unknown, failed.ErrorCode);
+        Assert.Equal("dpkg exploded", failed.Error);
+    }
+
+    [Fact]
     public async Task Worker_StreamsLinesAndProgress_WhenBackendWritesOutput()
     {
         var packages = new FakePackageManager
