@@ -70,6 +70,7 @@ public sealed class JobSubscription : IDisposable
     private readonly Lock _sync = new();
     private bool _all;
     private int _state; // 0 open, 1 dropped, 2 disposed
+    private bool _wasDropped;
 
     internal JobSubscription(JobEventHub hub, long id, int capacity)
     {
@@ -95,16 +96,8 @@ public sealed class JobSubscription : IDisposable
     /// <summary>Cancelled when the subscriber fell too far behind and was dropped.</summary>
     public CancellationToken Dropped => _dropped.Token;
 
-    public bool IsDropped
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _state == 1;
-            }
-        }
-    }
+    /// <summary>True once the subscriber was dropped for being too slow, also after it is disposed.</summary>
+    public bool IsDropped => Volatile.Read(ref _wasDropped);
 
     public void Watch(string jobId)
     {
@@ -164,6 +157,7 @@ public sealed class JobSubscription : IDisposable
             }
 
             _state = 1;
+            Volatile.Write(ref _wasDropped, true);
             _channel.Writer.TryComplete();
             _dropped.Cancel();
         }

@@ -37,7 +37,7 @@ public static class JobsWebSocket
         var subscriberId = subscription.Id;
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         // A client that is too slow to read events may be too slow to read the close frame as well: give it a moment.
-        using var onDropped = subscription.Dropped.Register(() => abort.CancelAfter(CloseGrace));
+        var onDropped = subscription.Dropped.Register(() => abort.CancelAfter(CloseGrace));
 
         var sending = SendAsync(socket, subscription, abort.Token);
         var reason = "closed by the client";
@@ -52,6 +52,7 @@ public static class JobsWebSocket
         finally
         {
             // Ends the send task: it drains nothing more and closes the socket.
+            onDropped.Dispose();
             subscription.Dispose();
         }
 
@@ -78,7 +79,7 @@ public static class JobsWebSocket
                 break;
             }
 
-            while (subscription.Reader.TryRead(out var message))
+            while (!subscription.IsDropped && subscription.Reader.TryRead(out var message))
             {
                 await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
             }

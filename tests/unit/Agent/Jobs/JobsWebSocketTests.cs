@@ -24,6 +24,7 @@ public sealed class JobsWebSocketTests : IAsyncLifetime
 
     private readonly string _dataDir = Directory.CreateTempSubdirectory("patchportal-ws-").FullName;
     private readonly Gate _gate = new();
+    private readonly ErrorCollector _errors = new();
     private readonly FakePackageManager _packages = new();
     private WebApplication? _app;
     private Uri? _uri;
@@ -39,6 +40,7 @@ public sealed class JobsWebSocketTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(_errors);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Agent:DataDir"] = _dataDir,
@@ -65,6 +67,8 @@ public sealed class JobsWebSocketTests : IAsyncLifetime
         }
 
         Directory.Delete(_dataDir, recursive: true);
+        // An exception escaping the endpoint is logged by the server, not seen by the client: fail on it here.
+        Assert.Empty(_errors.Errors);
     }
 
     [Fact]
@@ -249,6 +253,34 @@ public sealed class JobsWebSocketTests : IAsyncLifetime
             if (message.Type == type)
             {
                 return message;
+            }
+        }
+    }
+
+    /// <summary>Collects what the server logs at Error or above.</summary>
+    private sealed class ErrorCollector : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Errors { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Collector(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Collector(ErrorCollector owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    owner.Errors.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+                }
             }
         }
     }
