@@ -125,6 +125,71 @@ public class JobManagerTests
     }
 
     [Fact]
+    public async Task CancelOrDeleteAsync_LeavesEveryJobFinalAndSaved_WhenCancelsRaceTheWorker()
+    {
+        var packages = new FakePackageManager { BeforeApply = async (_, _, ct) => await Task.Delay(1, ct) };
+        await using var context = await new JobsTestContext(packages).StartAsync();
+        var jobs = Enumerable.Range(0, 40).Select(i => context.Submit(OperationKind.Install, new PackageTarget($"pkg{i}", "1.0"))).ToList();
+
+        // Cancels land on jobs that are pending, starting, running or already done, from several threads at once.
+        var responses = await Task.WhenAll(jobs.Where((_, i) => i % 2 == 0)
+            .Select(job => Task.Run(() => context.Manager.CancelOrDeleteAsync(job.JobId, CancellationToken.None))));
+
+        foreach (var job in jobs)
+        {
+            // A cancel that came after the job finished deleted it.
+            await Eventually.TrueAsync(() => context.Manager.Find(job.JobId) is not { } detail || JobStatuses.IsFinal(detail.Status), $"job {job.JobId} to end");
+        }
+
+        Assert.False(context.Manager.HasActivePackageJob);
+        foreach (var response in responses)
+        {
+            Assert.NotNull(response);
+            Assert.Contains(response.Action, (string[])["cancelled", "deleted"]);
+        }
+
+        foreach (var job in jobs)
+        {
+            if (context.Manager.Find(job.JobId) is null)
+            {
+                Assert.False(File.Exists(context.Store.PathFor(job.JobId)));
+                continue;
+            }
+
+            var detail = context.Manager.Find(job.JobId)!;
+            var name = job.Packages[0].Name!;
+            Assert.True(detail.Status is JobStatuses.Completed or JobStatuses.Cancelled, detail.Status);
+            // Completed means installed; a job cancelled before it ran never reached the backend.
+            Assert.Equal(detail.Status == JobStatuses.Completed, packages.VersionOf(name) is not null);
+            var onDisk = JsonDocument.Parse(File.ReadAllText(context.Store.PathFor(job.JobId))).RootElement.GetProperty("status").GetString();
+            Assert.Equal(detail.Status, onDisk);
+        }
+    }
+
+    [Fact]
+    public async Task StopAsync_RecordsRunningJobInterrupted_WhenAgentStops()
+    {
+        var gate = new Gate();
+        var packages = new FakePackageManager { BeforeApply = (_, _, ct) => gate.PassAsync(ct) };
+        var context = await new JobsTestContext(packages).StartAsync();
+        try
+        {
+            var job = context.Submit(OperationKind.Install, new PackageTarget("nginx"));
+            await gate.Reached.WaitAsync(JobsTestContext.WaitTimeout);
+
+            await context.StopWorkerAsync();
+
+            var detail = context.Manager.Find(job.JobId)!;
+            Assert.Equal(JobStatuses.Interrupted, detail.Status);
+            Assert.Contains("\"status\":\"interrupted\"", File.ReadAllText(context.Store.PathFor(job.JobId)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await context.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task CancelOrDeleteAsync_DeletesJobAndFile_WhenJobIsFinished()
     {
         await using var context = await new JobsTestContext().StartAsync();

@@ -76,13 +76,19 @@ internal sealed class JobsTestContext : IAsyncDisposable
         return last!;
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task StopWorkerAsync()
     {
         if (_worker is not null)
         {
             await _worker.StopAsync(CancellationToken.None);
             _worker.Dispose();
+            _worker = null;
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkerAsync();
 
         Manager.Dispose();
         try
