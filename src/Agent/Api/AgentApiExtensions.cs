@@ -89,7 +89,6 @@ public static class AgentApiExtensions
         }
 
         app.UseRequestTimeouts();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         return app;
     }
 }

@@ -15,13 +15,8 @@ public sealed class AgentOptions
     /// <summary>Client certificate subject CNs or <c>sha256:</c> fingerprints allowed to call; empty refuses all.</summary>
     public List<string> AllowedClients { get; set; } = [];
 
-    /// <summary>Source address CIDRs allowed to connect; when none are configured, loopback only.</summary>
-    /// <remarks>The default is applied after binding: the binder appends to a list that already holds items.</remarks>
-    public List<string> AllowedNetworks { get; set; } = [];
-
-    public static IReadOnlyList<string> DefaultAllowedNetworks { get; } = ["127.0.0.0/8", "::1/128"];
-
-    public IReadOnlyList<string> EffectiveAllowedNetworks => AllowedNetworks.Count > 0 ? AllowedNetworks : DefaultAllowedNetworks;
+    /// <summary>Source address CIDRs allowed to connect.</summary>
+    public List<string> AllowedNetworks { get; set; } = ["127.0.0.0/8", "::1/128"];
 
     /// <summary><c>auto</c>, <c>apt</c>, <c>dnf</c> or <c>simulated</c>.</summary>
     [Required]
@@ -51,6 +46,9 @@ public sealed class TlsOptions
 
     [Required]
     public string ClientCa { get; set; } = "/etc/patch-agent/certs/ca.pem";
+
+    /// <summary>Optional CRL (PEM or DER) issued by the client CA; certificates on it are refused.</summary>
+    public string? Crl { get; set; }
 }
 
 public sealed class JobOptions
@@ -92,12 +90,18 @@ public sealed class LimitOptions
 
 public sealed class RebootOptions
 {
-    /// <summary>The command (argument list, no shell) that reboots the host; <c>systemctl reboot</c> when none is configured.</summary>
-    public List<string> Command { get; set; } = [];
-
+    /// <summary>What reboots the host when <c>Agent:Reboot:Command</c> is not configured.</summary>
     public static IReadOnlyList<string> DefaultCommand { get; } = ["/usr/bin/systemctl", "reboot"];
 
-    public IReadOnlyList<string> EffectiveCommand => Command.Count > 0 ? Command : DefaultCommand;
+    /// <summary>The command (argument list, no shell) that reboots the host; empty means <see cref="DefaultCommand"/>.</summary>
+    /// <remarks>
+    /// Deliberately empty by default: configuration binding appends to a list that already has items, so a default
+    /// here plus a configured <c>["/bin/true"]</c> would run <c>systemctl reboot /bin/true</c>.
+    /// </remarks>
+    public List<string> Command { get; set; } = [];
+
+    /// <summary>The command that actually runs.</summary>
+    public IReadOnlyList<string> EffectiveCommand => Command.Count == 0 ? DefaultCommand : Command;
 }
 
 /// <summary>The named demo and load-test backend: a realistic package set with configurable timing and failures.</summary>

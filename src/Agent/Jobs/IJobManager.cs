@@ -17,7 +17,8 @@ public interface IJobManager
     Task<JobDeleteResponse?> CancelOrDeleteAsync(string jobId, CancellationToken cancellationToken);
 
     /// <summary>Queues a job that restores the versions the finished job <paramref name="jobId"/> recorded before it ran.</summary>
-    RollbackResult Rollback(string jobId);
+    /// <param name="requestedBy">The client identity that asked, recorded on the rollback job.</param>
+    RollbackResult Rollback(string jobId, string? requestedBy = null);
 
     /// <summary>True while a package job is pending or running (a reboot then needs <c>force</c>).</summary>
     bool HasActivePackageJob { get; }
