@@ -79,6 +79,10 @@ public static class AgentApiExtensions
                 StatusCodes.Status404NotFound => Envelope.WriteErrorAsync(http, 404, ErrorCodes.NotFound, $"no such path: {http.Request.Path}"),
                 StatusCodes.Status405MethodNotAllowed => Envelope.WriteErrorAsync(http, 405, ErrorCodes.MethodNotAllowed,
                     $"{http.Request.Method} is not served on {http.Request.Path}; allowed: {http.Response.Headers.Allow}"),
+                StatusCodes.Status413PayloadTooLarge => Envelope.WriteErrorAsync(http, 413, ErrorCodes.PayloadTooLarge,
+                    $"request body is larger than Agent:Limits:MaxRequestBodyBytes ({options.Limits.MaxRequestBodyBytes} bytes) allows"),
+                StatusCodes.Status400BadRequest or StatusCodes.Status415UnsupportedMediaType => Envelope.WriteErrorAsync(http, 400, ErrorCodes.InvalidRequest,
+                    "the request could not be read; send a JSON body with Content-Type: application/json", new Dictionary<string, object?> { ["field"] = "body" }),
                 _ => Task.CompletedTask,
             };
         });

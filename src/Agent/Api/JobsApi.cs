@@ -79,14 +79,14 @@ public static class JobsApi
         return jobs.Find(id) is { } job ? Envelope.Ok(job) : NotFound(id);
     }
 
-    private static IResult Rollback(string id, IJobManager jobs)
+    private static IResult Rollback(string id, IJobManager jobs, HttpContext context)
     {
         if (InvalidId(id) is { } invalid)
         {
             return invalid;
         }
 
-        var result = jobs.Rollback(id);
+        var result = jobs.Rollback(id, RequestGuardMiddleware.ClientIdentity(context));
         return result.Outcome switch
         {
             RollbackOutcome.NotFound => NotFound(id),

@@ -44,6 +44,13 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
             return;
         }
 
+        if (context.Request.ContentLength > options.Value.Limits.MaxRequestBodyBytes)
+        {
+            await Envelope.WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
+                $"request body is larger than Agent:Limits:MaxRequestBodyBytes ({options.Value.Limits.MaxRequestBodyBytes} bytes) allows");
+            return;
+        }
+
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = requestId, ["Client"] = identity });
         try
         {

@@ -15,8 +15,13 @@ public sealed class AgentOptions
     /// <summary>Client certificate subject CNs or <c>sha256:</c> fingerprints allowed to call; empty refuses all.</summary>
     public List<string> AllowedClients { get; set; } = [];
 
-    /// <summary>Source address CIDRs allowed to connect.</summary>
-    public List<string> AllowedNetworks { get; set; } = ["127.0.0.0/8", "::1/128"];
+    /// <summary>Source address CIDRs allowed to connect; when none are configured, loopback only.</summary>
+    /// <remarks>The default is applied after binding: the binder appends to a list that already holds items.</remarks>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    public static IReadOnlyList<string> DefaultAllowedNetworks { get; } = ["127.0.0.0/8", "::1/128"];
+
+    public IReadOnlyList<string> EffectiveAllowedNetworks => AllowedNetworks.Count > 0 ? AllowedNetworks : DefaultAllowedNetworks;
 
     /// <summary><c>auto</c>, <c>apt</c>, <c>dnf</c> or <c>simulated</c>.</summary>
     [Required]

@@ -5,7 +5,7 @@ using PatchPortal.Tests.E2E.Infrastructure;
 namespace PatchPortal.Tests.E2E.Agent;
 
 /// <summary>The contract's endpoints, envelope and input rules, over real mTLS against the agent in simulated mode.</summary>
-[Collection(AgentCollection.Name)]
+[Collection(AgentCollectionDefinition.Name)]
 public sealed class AgentApiTests(AgentFixture fixture)
 {
     private HttpClient Client => fixture.Client;
@@ -164,7 +164,7 @@ public sealed class AgentApiTests(AgentFixture fixture)
     {
         var candidate = await FirstNotInstalledCandidateAsync();
         var accepted = await Client.SendEnvelopeAsync(HttpMethod.Post, "api/v1/packages",
-            $$"""{"packages":[{"name":"{{candidate}}"}],"options":{"no_recommends":true},"client_version":"0.9","extra":{"x":1}}""");
+            $$$"""{"packages":[{"name":"{{{candidate}}}"}],"options":{"no_recommends":true},"client_version":"0.9","extra":{"x":1}}""");
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.Status);
         Assert.Equal("install", accepted.Data.GetProperty("operation").GetString());
@@ -311,7 +311,8 @@ public sealed class AgentApiTests(AgentFixture fixture)
     {
         var response = await Client.SendEnvelopeAsync(HttpMethod.Patch, "api/v1/packages");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.Status);
-        Assert.Contains("GET", response.Headers.GetValues("Allow").Single(), StringComparison.Ordinal);
+        Assert.Contains("GET", response.ContentHeaders.Allow);
+        Assert.Equal("METHOD_NOT_ALLOWED", response.ErrorCode);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class AgentFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class AgentCollection : ICollectionFixture<AgentFixture>
+public sealed class AgentCollectionDefinition : ICollectionFixture<AgentFixture>
 {
     public const string Name = "agent";
 }

@@ -7,7 +7,7 @@ using PatchPortal.Tests.E2E.Infrastructure;
 namespace PatchPortal.Tests.E2E.Agent;
 
 /// <summary>Every refusal at the connection and TLS layers, against the real agent process.</summary>
-[Collection(AgentCollection.Name)]
+[Collection(AgentCollectionDefinition.Name)]
 public sealed class AgentSecurityTests(AgentFixture fixture)
 {
     private AgentProcess Agent => fixture.Agent;

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace PatchPortal.Tests.E2E.Infrastructure;
 
 /// <summary>One agent answer: status, headers and the parsed envelope.</summary>
-public sealed record AgentResponse(HttpStatusCode Status, HttpResponseHeaders Headers, JsonElement Body)
+public sealed record AgentResponse(HttpStatusCode Status, HttpResponseHeaders Headers, HttpContentHeaders ContentHeaders, JsonElement Body)
 {
     public bool Success => Body.GetProperty("success").GetBoolean();
 
@@ -46,7 +46,7 @@ public static class AgentResponses
             throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode} with a body that is not an envelope: '{text}'");
         }
 
-        return new AgentResponse(response.StatusCode, response.Headers, body);
+        return new AgentResponse(response.StatusCode, response.Headers, response.Content.Headers, body);
     }
 
     /// <summary>Polls a job until it reaches a final state.</summary>

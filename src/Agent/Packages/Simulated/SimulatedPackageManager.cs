@@ -35,7 +35,7 @@ public sealed class SimulatedPackageManager : IPackageManager
     {
         lock (_gate)
         {
-            IReadOnlyList<InstalledPackage> list = _state.Installed.Values.OrderBy(p => p.Name, StringComparer.Ordinal).Select(ToInstalled).ToList();
+            IReadOnlyList<InstalledPackage> list = _state.Installed.Values.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => ToInstalled(p) with { AvailableVersion = Candidate(p) }).ToList();
             return Task.FromResult(list);
         }
     }
@@ -51,7 +51,7 @@ public sealed class SimulatedPackageManager : IPackageManager
 
             return Task.FromResult<InstalledPackageDetail?>(new InstalledPackageDetail
             {
-                Package = ToInstalled(package),
+                Package = ToInstalled(package) with { AvailableVersion = Candidate(package) },
                 ReverseDependencies = _state.Installed.Values.Where(p => p.Dependencies.Contains(name)).Select(p => p.Name).Order(StringComparer.Ordinal).ToList(),
                 Homepage = $"https://packages.debian.org/bookworm/{name}",
                 License = "GPL-2+",
@@ -295,6 +295,10 @@ public sealed class SimulatedPackageManager : IPackageManager
             return null;
         }
     }
+
+    /// <summary>The repository's version when it differs from the installed one (an upgrade is pending), else null.</summary>
+    private string? Candidate(SimulatedPackage package) =>
+        _state.Repository.TryGetValue(package.Name, out var candidate) && candidate.Version != package.Version ? candidate.Version : null;
 
     private static InstalledPackage ToInstalled(SimulatedPackage package) => new()
     {

@@ -1,6 +1,6 @@
 using PatchPortal.Agent.Machine;
 
-namespace PatchPortal.Tests.Unit.Agent.System;
+namespace PatchPortal.Tests.Unit.Agent.Machine;
 
 public class SystemInfoProviderTests
 {
