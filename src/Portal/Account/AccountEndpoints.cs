@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -17,7 +18,9 @@ internal static class AccountEndpoints
     /// <summary>POST /account/login and /account/logout; both check the antiforgery token of the form.</summary>
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/account");
+        // Both change the sign-in state, so both demand the form's antiforgery token (logout binds no form field,
+        // which would otherwise leave it unchecked).
+        var group = app.MapGroup("/account").WithMetadata(new RequireAntiforgeryTokenAttribute());
         group.MapPost("/login", LoginAsync).AllowAnonymous();
         group.MapPost("/logout", LogoutAsync).RequireAuthorization();
         return app;
