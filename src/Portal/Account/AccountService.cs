@@ -28,6 +28,11 @@ internal sealed partial class AccountService(
             var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
             outcome = result.Succeeded ? SignInOutcome.Succeeded : result.IsLockedOut ? SignInOutcome.LockedOut : SignInOutcome.Failed;
         }
+        else
+        {
+            // Spend the time a real check takes, so response times do not tell which emails have accounts.
+            users.PasswordHasher.HashPassword(new PortalUser(), password);
+        }
 
         var action = outcome switch
         {

@@ -21,6 +21,40 @@ public sealed class UsersPage(IPage page) : ShellPage(page)
         return users;
     }
 
+    /// <summary>Changes a user's role through the row's menu and confirms the dialog.</summary>
+    public async Task ChangeRoleAsync(string email, string role)
+    {
+        await Row(email).GetByRole(AriaRole.Button, new() { Name = "Change role" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Menuitem, new() { Name = role, Exact = true }).ClickAsync();
+        await ConfirmAsync("Change role");
+        await Assertions.Expect(Row(email)).ToContainTextAsync(role);
+    }
+
+    /// <summary>Resets a user's password, confirms, and returns the generated password shown once.</summary>
+    public async Task<string> ResetPasswordAsync(string email)
+    {
+        await Page.GetByRole(AriaRole.Button, new() { Name = $"Reset password of {email}" }).ClickAsync();
+        await ConfirmAsync("Reset password");
+        return await ReadOneTimePasswordAsync();
+    }
+
+    private async Task ConfirmAsync(string button)
+    {
+        var dialog = Page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = button, Exact = true }).ClickAsync();
+    }
+
+    private async Task<string> ReadOneTimePasswordAsync()
+    {
+        var passwordDialog = Page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Password for" });
+        var passwordField = passwordDialog.GetByLabel("Password", new() { Exact = true });
+        await Assertions.Expect(passwordField).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(".{12,}"));
+        var password = await passwordField.InputValueAsync();
+        await passwordDialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        await Assertions.Expect(passwordDialog).ToHaveCountAsync(0);
+        return password;
+    }
+
     /// <summary>Creates a user with the given role and returns the one-time password the portal shows.</summary>
     public async Task<string> CreateUserAsync(string email, string role)
     {
@@ -35,11 +69,7 @@ public sealed class UsersPage(IPage page) : ShellPage(page)
 
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
 
-        var passwordDialog = Page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Password for" });
-        var passwordField = passwordDialog.GetByLabel("Password", new() { Exact = true });
-        await Assertions.Expect(passwordField).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(".{12,}"));
-        var password = await passwordField.InputValueAsync();
-        await passwordDialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        var password = await ReadOneTimePasswordAsync();
         await Assertions.Expect(Row(email)).ToContainTextAsync(role);
         return password;
     }

@@ -42,13 +42,28 @@ internal sealed class PortalTestHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
-        builder.AddPortalData();
-        builder.AddPortalIdentity();
-        builder.AddPortalAudit();
-        builder.AddUserAdministration();
-        var host = builder.Build();
-        await host.StartAsync();
-        return new PortalTestHost(host, dataDir);
+        IHost? host = null;
+        try
+        {
+            builder.AddPortalData();
+            builder.AddPortalIdentity();
+            builder.AddPortalAudit();
+            builder.AddUserAdministration();
+            host = builder.Build();
+            await host.StartAsync();
+            return new PortalTestHost(host, dataDir);
+        }
+        catch
+        {
+            host?.Dispose();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dataDir))
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+
+            throw;
+        }
     }
 
     public PortalDbContext CreateDbContext() => Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext();

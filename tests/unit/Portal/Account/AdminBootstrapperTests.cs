@@ -72,6 +72,30 @@ public sealed class AdminBootstrapperTests
         Assert.DoesNotContain("password", created.AfterJson!, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task StartAsync_Fails_WhenConfiguredPasswordBreaksPasswordRules()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PortalTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Portal:Admin:Email"] = "root@example.test",
+            ["Portal:Admin:Password"] = "short",
+        }));
+
+        Assert.Contains("Portal:Admin:Password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_Fails_WhenConfiguredAdminEmailIsInvalid()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => PortalTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Portal:Admin:Email"] = "not-an-email",
+            ["Portal:Admin:Password"] = "Configured-Passw0rd",
+        }));
+
+        Assert.Contains("Email", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<string> RebootstrapAsync(PortalTestHost host)
     {
         await using (var scope = host.Services.CreateAsyncScope())

@@ -25,6 +25,7 @@ public abstract class PortalComponentTestContext : BunitContext
         Services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
         Services.AddCascadingAuthenticationState();
         Services.AddScoped<CircuitContext>();
+        Services.AddScoped<BrowserTimeZone>();
         Services.AddSingleton(TimeProvider.System);
         SignInAs(null);
     }
