@@ -1,3 +1,29 @@
+using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Audit;
+using PatchPortal.Portal.Dashboard;
+using PatchPortal.Portal.Infrastructure;
+using PatchPortal.Portal.Settings.Users;
+using PatchPortal.Portal.Shell;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddPortalHosting();
+builder.AddPortalData();
+builder.AddPortalIdentity();
+builder.AddPortalAudit();
+builder.AddPortalShell();
+builder.AddPortalDashboard();
+builder.AddUserAdministration();
+
 var app = builder.Build();
+
+app.UseSecurityHeaders();
+app.UsePortalStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapAccountEndpoints();
+app.MapPortalShell();
+
 app.Run();

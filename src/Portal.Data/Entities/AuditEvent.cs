@@ -1,0 +1,21 @@
+namespace PatchPortal.Portal.Data.Entities;
+
+/// <summary>
+/// One recorded action: who did what to which target, when, from where, with the state before and after as JSON.
+/// Append-only: every property is init-only and <see cref="PortalDbContext"/> refuses to update or delete rows.
+/// </summary>
+public class AuditEvent
+{
+    public long Id { get; init; }
+    public DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>The user name (or "system", or the name typed at a failed sign-in).</summary>
+    public required string Actor { get; init; }
+
+    public required string Action { get; init; }
+    public string? Target { get; init; }
+    public bool Succeeded { get; init; } = true;
+    public string? SourceAddress { get; init; }
+    public string? BeforeJson { get; init; }
+    public string? AfterJson { get; init; }
+}

@@ -1,0 +1,12 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace PatchPortal.Portal.Data.Entities;
+
+/// <summary>A person who signs in to the portal; the role (Admin, Operator, Approver, Viewer) is an Identity role.</summary>
+public class PortalUser : IdentityUser
+{
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The user's theme choice; null follows the browser's preference.</summary>
+    public bool? PrefersDarkMode { get; set; }
+}

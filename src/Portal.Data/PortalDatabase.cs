@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using PatchPortal.Portal.Data.Sqlite;
+
+namespace PatchPortal.Portal.Data;
+
+/// <summary>
+/// Registers the portal's database for the configured provider. Today that is SQLite; PostgreSQL will add a
+/// case here with its own <see cref="PortalDbContext"/> subclass and migration set.
+/// </summary>
+public static class PortalDatabase
+{
+    public const string Sqlite = "sqlite";
+
+    /// <summary>Registers <see cref="IDbContextFactory{PortalDbContext}"/> and a scoped <see cref="PortalDbContext"/>.</summary>
+    public static IServiceCollection AddPortalDatabase(this IServiceCollection services, string provider, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(provider);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        switch (provider.ToLowerInvariant())
+        {
+            case Sqlite:
+                services.AddDbContextFactory<SqlitePortalDbContext>(o => o.UseSqlite(connectionString, ConfigureSqlite));
+                services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp =>
+                    new ProviderContextFactory<SqlitePortalDbContext>(sp.GetRequiredService<IDbContextFactory<SqlitePortalDbContext>>()));
+                break;
+            default:
+                throw new NotSupportedException($"Database provider '{provider}' is not supported; use '{Sqlite}'.");
+        }
+
+        // Identity's stores take a context per scope; components use the factory instead.
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
+        return services;
+    }
+
+    internal static void ConfigureSqlite(SqliteDbContextOptionsBuilder sqlite) =>
+        sqlite.MigrationsAssembly(typeof(PortalDbContext).Assembly.GetName().Name)
+            .MigrationsHistoryTable("__EFMigrationsHistory");
+
+    private sealed class ProviderContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<PortalDbContext>
+        where TContext : PortalDbContext
+    {
+        public PortalDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using PatchPortal.Portal.Data.Entities;
+
+namespace PatchPortal.Portal.Data;
+
+/// <summary>
+/// The portal's database, provider-neutral. Each provider has its own subclass (and migration set) that adds
+/// what only that provider needs, such as <see cref="Sqlite.SqlitePortalDbContext"/>.
+/// </summary>
+public abstract class PortalDbContext(DbContextOptions options)
+    : IdentityDbContext<PortalUser, IdentityRole, string>(options)
+{
+    public DbSet<ManagedHost> Hosts => Set<ManagedHost>();
+    public DbSet<HostGroup> HostGroups => Set<HostGroup>();
+    public DbSet<Tag> Tags => Set<Tag>();
+    public DbSet<HostGroupMember> HostGroupMembers => Set<HostGroupMember>();
+    public DbSet<HostTag> HostTags => Set<HostTag>();
+    public DbSet<InstalledPackage> InstalledPackages => Set<InstalledPackage>();
+    public DbSet<PendingUpdate> PendingUpdates => Set<PendingUpdate>();
+    public DbSet<HealthSample> HealthSamples => Set<HealthSample>();
+    public DbSet<EnrollmentToken> EnrollmentTokens => Set<EnrollmentToken>();
+    public DbSet<IssuedCertificate> IssuedCertificates => Set<IssuedCertificate>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RefuseAuditChanges();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RefuseAuditChanges();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    // The audit trail is evidence: rows are only ever added.
+    private void RefuseAuditChanges()
+    {
+        foreach (var entry in ChangeTracker.Entries<AuditEvent>())
+        {
+            if (entry.State is EntityState.Modified or EntityState.Deleted)
+            {
+                throw new InvalidOperationException(
+                    $"Audit event {entry.Entity.Id} cannot be {entry.State.ToString().ToLowerInvariant()}: the audit log is append-only.");
+            }
+        }
+    }
+}

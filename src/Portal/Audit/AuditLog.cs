@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PatchPortal.Portal.Data;
+using PatchPortal.Portal.Data.Entities;
+
+namespace PatchPortal.Portal.Audit;
+
+/// <summary>Well-known audit actions.</summary>
+public static class AuditActions
+{
+    public const string SignInSucceeded = "auth.sign-in";
+    public const string SignInFailed = "auth.sign-in-failed";
+    public const string SignInLockedOut = "auth.locked-out";
+    public const string SignedOut = "auth.sign-out";
+    public const string UserCreated = "user.create";
+    public const string UserRoleChanged = "user.role-change";
+    public const string UserLocked = "user.lock";
+    public const string UserUnlocked = "user.unlock";
+    public const string UserPasswordReset = "user.password-reset";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        SignInSucceeded, SignInFailed, SignInLockedOut, SignedOut,
+        UserCreated, UserRoleChanged, UserLocked, UserUnlocked, UserPasswordReset,
+    ];
+}
+
+/// <summary>What to record: the action, who did it and to what; before/after are serialised to JSON.</summary>
+public sealed record AuditEntry(string Action, string Actor, string? Target)
+{
+    public bool Succeeded { get; init; } = true;
+    public string? SourceAddress { get; init; }
+    public object? Before { get; init; }
+    public object? After { get; init; }
+}
+
+/// <summary>
+/// The one way to write the audit trail. It only appends: there is deliberately no update or delete, and the
+/// DbContext refuses such changes to audit rows from anywhere else.
+/// </summary>
+public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<long> RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var audit = new AuditEvent
+        {
+            OccurredAt = time.GetUtcNow(),
+            Action = entry.Action,
+            Actor = Truncate(entry.Actor, 256),
+            Target = entry.Target is null ? null : Truncate(entry.Target, 500),
+            Succeeded = entry.Succeeded,
+            SourceAddress = entry.SourceAddress,
+            BeforeJson = entry.Before is null ? null : JsonSerializer.Serialize(entry.Before, Json),
+            AfterJson = entry.After is null ? null : JsonSerializer.Serialize(entry.After, Json),
+        };
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        db.AuditEvents.Add(audit);
+        await db.SaveChangesAsync(cancellationToken);
+        return audit.Id;
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,10 @@
+namespace PatchPortal.Portal.Settings.Users;
+
+internal static class UsersExtensions
+{
+    public static IHostApplicationBuilder AddUserAdministration(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<UserAdministration>();
+        return builder;
+    }
+}

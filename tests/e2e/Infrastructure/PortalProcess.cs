@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PatchPortal.Tests.E2E.Infrastructure;
+
+/// <summary>
+/// The real portal (the built patch-portal.dll) running on 127.0.0.1 with a free port and a fresh data
+/// directory. It is stopped through its own <see cref="Process"/> handle and its data directory removed.
+/// </summary>
+public sealed class PortalProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private PortalProcess(Process process, Uri baseAddress, string dataDir)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        DataDir = dataDir;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string DataDir { get; }
+
+    /// <summary>Everything the portal wrote to stdout and stderr so far (for failure messages).</summary>
+    public string Output => string.Join(Environment.NewLine, _output);
+
+    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
+    {
+        var assembly = TestPaths.PortalAssembly;
+        if (!File.Exists(assembly))
+        {
+            throw new FileNotFoundException("Build the solution first: the portal assembly is missing.", assembly);
+        }
+
+        var dataDir = Path.Combine(Path.GetTempPath(), "patchportal-e2e-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDir);
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(assembly);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
+        start.ArgumentList.Add($"--Portal:DataDir={dataDir}");
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment.Remove("ASPNETCORE_URLS");
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var portal = new PortalProcess(process, baseAddress, dataDir);
+        process.OutputDataReceived += (_, e) => portal.Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => portal.Collect(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await portal.WaitUntilAnsweringAsync(timeout);
+        }
+        catch
+        {
+            await portal.DisposeAsync();
+            throw;
+        }
+
+        return portal;
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
+    }
+
+    private async Task WaitUntilAnsweringAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The portal exited with code {_process.ExitCode} before answering:{Environment.NewLine}{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/account/login", UriKind.Relative), deadline.Token);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The portal did not answer within {timeout}:{Environment.NewLine}{Output}");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The portal did not answer within {timeout}:{Environment.NewLine}{Output}");
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await _process.WaitForExitAsync(wait.Token);
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open is left for the OS's temp cleanup; the next run uses a new directory.
+        }
+    }
+}

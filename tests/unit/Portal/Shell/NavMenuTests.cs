@@ -1,0 +1,44 @@
+using Bunit;
+using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Shell;
+
+namespace PatchPortal.Tests.Unit.Portal.Shell;
+
+public sealed class NavMenuTests : PortalComponentTestContext
+{
+    [Fact]
+    public void NavMenu_ShowsUsersLink_WhenUserIsAdmin()
+    {
+        SignInAs(PortalRoles.Admin);
+
+        var cut = Render<NavMenu>();
+
+        Assert.Contains(cut.FindAll("a"), a => a.GetAttribute("href") == "/settings/users");
+    }
+
+    [Theory]
+    [InlineData(PortalRoles.Viewer)]
+    [InlineData(PortalRoles.Operator)]
+    [InlineData(PortalRoles.Approver)]
+    public void NavMenu_HidesUsersLinkButShowsDashboard_WhenUserIsNotAdmin(string role)
+    {
+        SignInAs(role);
+
+        var cut = Render<NavMenu>();
+
+        var links = cut.FindAll("a").Select(a => a.GetAttribute("href")).ToList();
+        Assert.DoesNotContain("/settings/users", links);
+        Assert.Contains("/", links);
+        Assert.Contains("/audit", links);
+    }
+
+    [Fact]
+    public void NavMenu_ShowsNoLinks_WhenUserHasNoRole()
+    {
+        SignInAs("SomethingElse");
+
+        var cut = Render<NavMenu>();
+
+        Assert.Empty(cut.FindAll("a"));
+    }
+}
