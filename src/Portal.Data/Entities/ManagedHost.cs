@@ -6,7 +6,7 @@ public class ManagedHost
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public required string Name { get; set; }
     public required string Address { get; set; }
-    public int AgentPort { get; set; } = 8443;
+    public int AgentPort { get; set; } = 12443;
 
     public string? OsName { get; set; }
     public string? OsVersion { get; set; }

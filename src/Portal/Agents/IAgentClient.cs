@@ -1,0 +1,63 @@
+using PatchPortal.Agent.Contracts;
+
+namespace PatchPortal.Portal.Agents;
+
+/// <summary>
+/// The one way the portal talks to agents: HTTPS with the portal's client certificate, the agent's certificate checked
+/// against the portal CA and the host's enrolled identity, timeouts, and retries only for idempotent calls.
+/// Every failure is a result, never an exception: an unreachable or misbehaving agent must not crash a page or a job.
+/// </summary>
+public interface IAgentClient
+{
+    Task<AgentCallResult<HealthResponse>> GetHealthAsync(AgentEndpoint agent, CancellationToken cancellationToken);
+
+    Task<AgentCallResult<SystemInfoDto>> GetSystemInfoAsync(AgentEndpoint agent, CancellationToken cancellationToken);
+
+    /// <summary>Every installed package (the client pages through the agent's list).</summary>
+    Task<AgentCallResult<IReadOnlyList<PackageDto>>> ListPackagesAsync(AgentEndpoint agent, CancellationToken cancellationToken);
+
+    /// <summary>Every pending update, as the agent's patches.</summary>
+    Task<AgentCallResult<IReadOnlyList<PatchDto>>> ListPatchesAsync(AgentEndpoint agent, CancellationToken cancellationToken);
+}
+
+/// <summary>Where and who an agent is: the host's address and port, and the fingerprint of the certificate the portal issued it.</summary>
+public sealed record AgentEndpoint(Guid HostId, string Name, string Address, int Port, string? CertificateFingerprint);
+
+public enum AgentFailureKind
+{
+    /// <summary>The host has no enrolled certificate yet.</summary>
+    NotEnrolled,
+
+    /// <summary>Connection refused, host unreachable, DNS failure.</summary>
+    Unreachable,
+
+    Timeout,
+
+    /// <summary>The agent's certificate does not chain to the portal CA, is revoked, or belongs to another host.</summary>
+    CertificateRejected,
+
+    /// <summary>The agent answered with an error envelope (its code is in <see cref="AgentFailure.ErrorCode"/>).</summary>
+    AgentError,
+
+    /// <summary>The agent answered something that is not the contract's envelope.</summary>
+    InvalidResponse,
+}
+
+public sealed record AgentFailure(AgentFailureKind Kind, string Message, string? ErrorCode = null)
+{
+    /// <summary>Worth retrying later: the agent may come back.</summary>
+    public bool IsTransient => Kind is AgentFailureKind.Unreachable or AgentFailureKind.Timeout
+        || (Kind == AgentFailureKind.AgentError && ErrorCode is "SERVICE_UNHEALTHY" or "RATE_LIMIT_EXCEEDED" or "INTERNAL_ERROR");
+}
+
+public sealed record AgentCallResult<T>(T? Value, AgentFailure? Failure)
+{
+    public bool Succeeded => Failure is null;
+}
+
+public static class AgentCallResult
+{
+    public static AgentCallResult<T> Ok<T>(T value) => new(value, null);
+
+    public static AgentCallResult<T> Fail<T>(AgentFailure failure) => new(default, failure);
+}
