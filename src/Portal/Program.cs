@@ -1,7 +1,9 @@
 using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
+using PatchPortal.Portal.Enrollment;
 using PatchPortal.Portal.Infrastructure;
+using PatchPortal.Portal.LocalAgent;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 
@@ -14,6 +16,8 @@ builder.AddPortalAudit();
 builder.AddPortalShell();
 builder.AddPortalDashboard();
 builder.AddUserAdministration();
+builder.AddAgentConnectivity();
+builder.AddLocalAgent();
 
 var app = builder.Build();
 
@@ -24,6 +28,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapAccountEndpoints();
+app.MapEnrollmentApi();
 app.MapPortalShell();
 
 app.Run();

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Portal.Pki;
+
+namespace PatchPortal.Portal.Agents;
+
+/// <summary>The real <see cref="IAgentClient"/> over a pooled, mTLS-configured <see cref="HttpClient"/>.</summary>
+public sealed partial class AgentClient(HttpClient http, ILogger<AgentClient> logger) : IAgentClient
+{
+    public const string HttpClientName = "agents";
+    private const int PageSize = 1000;
+    private const int MaxPages = 100;
+
+    /// <summary>The request option that tells the certificate check which host the connection is for.</summary>
+    public static readonly HttpRequestOptionsKey<AgentEndpoint> EndpointOption = new("patchportal.agent-endpoint");
+
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+
+    public Task<AgentCallResult<HealthResponse>> GetHealthAsync(AgentEndpoint agent, CancellationToken cancellationToken) =>
+        GetAsync<HealthResponse>(agent, "health", TimeSpan.FromSeconds(10), cancellationToken);
+
+    public Task<AgentCallResult<SystemInfoDto>> GetSystemInfoAsync(AgentEndpoint agent, CancellationToken cancellationToken) =>
+        GetAsync<SystemInfoDto>(agent, "api/v1/system/info", TimeSpan.FromSeconds(15), cancellationToken);
+
+    public async Task<AgentCallResult<IReadOnlyList<PackageDto>>> ListPackagesAsync(AgentEndpoint agent, CancellationToken cancellationToken)
+    {
+        var packages = new List<PackageDto>();
+        for (var page = 0; page < MaxPages; page++)
+        {
+            var result = await GetAsync<PackageListResponse>(agent, $"api/v1/packages?limit={PageSize}&offset={page * PageSize}&sort=name", TimeSpan.FromSeconds(60), cancellationToken);
+            if (result.Failure is { } failure)
+            {
+                return AgentCallResult.Fail<IReadOnlyList<PackageDto>>(failure);
+            }
+
+            packages.AddRange(result.Value!.Packages);
+            if (result.Value.Packages.Count < PageSize || packages.Count >= result.Value.Total)
+            {
+                break;
+            }
+        }
+
+        return AgentCallResult.Ok<IReadOnlyList<PackageDto>>(packages);
+    }
+
+    public async Task<AgentCallResult<IReadOnlyList<PatchDto>>> ListPatchesAsync(AgentEndpoint agent, CancellationToken cancellationToken)
+    {
+        var patches = new List<PatchDto>();
+        for (var page = 0; page < MaxPages; page++)
+        {
+            var result = await GetAsync<PatchListResponse>(agent, $"api/v1/patches?limit={PageSize}&offset={page * PageSize}", TimeSpan.FromSeconds(120), cancellationToken);
+            if (result.Failure is { } failure)
+            {
+                return AgentCallResult.Fail<IReadOnlyList<PatchDto>>(failure);
+            }
+
+            patches.AddRange(result.Value!.Patches);
+            if (result.Value.Patches.Count < PageSize || patches.Count >= result.Value.Total)
+            {
+                break;
+            }
+        }
+
+        return AgentCallResult.Ok<IReadOnlyList<PatchDto>>(patches);
+    }
+
+    /// <summary>A GET is idempotent, so transient failures are retried with back-off.</summary>
+    private async Task<AgentCallResult<T>> GetAsync<T>(AgentEndpoint agent, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (agent.CertificateFingerprint is null)
+        {
+            return AgentCallResult.Fail<T>(new AgentFailure(AgentFailureKind.NotEnrolled, "the host has not enrolled yet"));
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var result = await SendAsync<T>(agent, HttpMethod.Get, path, timeout, cancellationToken);
+            if (result.Failure is not { IsTransient: true } failure || attempt >= RetryDelays.Length)
+            {
+                return result;
+            }
+
+            LogRetrying(logger, agent.Name, path, failure.Message);
+            await Task.Delay(RetryDelays[attempt], cancellationToken);
+        }
+    }
+
+    private async Task<AgentCallResult<T>> SendAsync<T>(AgentEndpoint agent, HttpMethod method, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(BaseUri(agent), path);
+        using var request = new HttpRequestMessage(method, uri);
+        request.Options.Set(EndpointOption, agent);
+        request.Headers.Add("X-Request-Id", Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString());
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
+            ApiEnvelope<T>? envelope;
+            try
+            {
+                envelope = await response.Content.ReadFromJsonAsync<ApiEnvelope<T>>(AgentJson.Options, timeoutSource.Token);
+            }
+            catch (JsonException ex)
+            {
+                return Failed<T>(agent, AgentFailureKind.InvalidResponse, $"the agent answered {(int)response.StatusCode} with something that is not the agent API: {ex.Message}");
+            }
+
+            if (envelope is null)
+            {
+                return Failed<T>(agent, AgentFailureKind.InvalidResponse, $"the agent answered {(int)response.StatusCode} with an empty body");
+            }
+
+            if (envelope.Error is { } error)
+            {
+                return Failed<T>(agent, AgentFailureKind.AgentError, $"{error.Code}: {error.Message}", error.Code);
+            }
+
+            return envelope.Data is { } data
+                ? AgentCallResult.Ok(data)
+                : Failed<T>(agent, AgentFailureKind.InvalidResponse, "the agent's answer holds no data");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Failed<T>(agent, AgentFailureKind.Timeout, $"no answer within {timeout.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            return Failed<T>(agent, Classify(ex), Describe(ex));
+        }
+    }
+
+    public static Uri BaseUri(AgentEndpoint agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        var host = IPAddress.TryParse(agent.Address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip}]" : agent.Address;
+        return new Uri($"https://{host}:{agent.Port}/");
+    }
+
+    private AgentCallResult<T> Failed<T>(AgentEndpoint agent, AgentFailureKind kind, string message, string? code = null)
+    {
+        LogFailed(logger, agent.Name, kind, message);
+        return AgentCallResult.Fail<T>(new AgentFailure(kind, message, code));
+    }
+
+    private static AgentFailureKind Classify(HttpRequestException ex) =>
+        ex.InnerException is AuthenticationException || ex.HttpRequestError == HttpRequestError.SecureConnectionError
+            ? AgentFailureKind.CertificateRejected
+            : ex.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded
+                ? AgentFailureKind.InvalidResponse
+                : AgentFailureKind.Unreachable;
+
+    private static string Describe(HttpRequestException ex)
+    {
+        var inner = ex.InnerException is { } i ? $" ({i.Message})" : string.Empty;
+        return ex.HttpRequestError == HttpRequestError.SecureConnectionError
+            ? "TLS handshake failed: the agent's certificate is not the one the portal issued to this host, is revoked, or the agent refused the portal" + inner
+            : ex.Message + inner;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Host}: {Kind}: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string host, AgentFailureKind kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Agent {Host}: retrying {Path} after {Reason}")]
+    private static partial void LogRetrying(ILogger logger, string host, string path, string reason);
+}
+
+/// <summary>
+/// The portal's check of an agent's server certificate: it must chain to the portal CA, be exactly the certificate the
+/// portal issued to the host being called (by fingerprint), and not be revoked.
+/// </summary>
+public sealed class AgentCertificateValidator(PortalCertificateAuthority ca, RevokedCertificates revoked)
+{
+    public bool Validate(HttpRequestMessage request, X509Certificate2? certificate)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (certificate is null || !request.Options.TryGetValue(AgentClient.EndpointOption, out var agent) || agent.CertificateFingerprint is null)
+        {
+            return false;
+        }
+
+        var fingerprint = PortalCertificateAuthority.Fingerprint(certificate);
+        return string.Equals(fingerprint, agent.CertificateFingerprint, StringComparison.OrdinalIgnoreCase)
+            && !revoked.Contains(fingerprint)
+            && ca.Issued(certificate);
+    }
+
+    public HttpMessageHandler CreateHandler()
+    {
+        var handler = new HttpClientHandler
+        {
+            ClientCertificateOptions = ClientCertificateOption.Manual,
+            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CheckCertificateRevocationList = false,
+            ServerCertificateCustomValidationCallback = (request, certificate, _, _) => Validate(request, certificate),
+        };
+        handler.ClientCertificates.Add(ca.ClientCertificate);
+        return handler;
+    }
+}
+
+/// <summary>Fingerprints of revoked agent certificates, loaded at start and updated when an admin revokes one.</summary>
+public sealed class RevokedCertificates
+{
+    private volatile HashSet<string> _fingerprints = new(StringComparer.OrdinalIgnoreCase);
+
+    public bool Contains(string fingerprint) => _fingerprints.Contains(fingerprint);
+
+    public void Replace(IEnumerable<string> fingerprints) => _fingerprints = new(fingerprints, StringComparer.OrdinalIgnoreCase);
+
+    public void Add(string fingerprint) => _fingerprints = new(_fingerprints.Append(fingerprint), StringComparer.OrdinalIgnoreCase);
+}
