@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -11,15 +12,11 @@ using PatchPortal.Portal.Pki;
 
 namespace PatchPortal.Portal.Agents;
 
-/// <summary>The real <see cref="IAgentClient"/> over a pooled, mTLS-configured <see cref="HttpClient"/>.</summary>
-public sealed partial class AgentClient(HttpClient http, ILogger<AgentClient> logger) : IAgentClient
+/// <summary>The real <see cref="IAgentClient"/> over pooled mTLS connections, one pool per expected agent certificate.</summary>
+public sealed partial class AgentClient(AgentConnections connections, ILogger<AgentClient> logger) : IAgentClient
 {
-    public const string HttpClientName = "agents";
     private const int PageSize = 1000;
     private const int MaxPages = 100;
-
-    /// <summary>The request option that tells the certificate check which host the connection is for.</summary>
-    public static readonly HttpRequestOptionsKey<AgentEndpoint> EndpointOption = new("patchportal.agent-endpoint");
 
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
 
@@ -96,13 +93,12 @@ public sealed partial class AgentClient(HttpClient http, ILogger<AgentClient> lo
     {
         var uri = new Uri(BaseUri(agent), path);
         using var request = new HttpRequestMessage(method, uri);
-        request.Options.Set(EndpointOption, agent);
         request.Headers.Add("X-Request-Id", Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString());
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
+            using var response = await connections.For(agent.CertificateFingerprint!).SendAsync(request, timeoutSource.Token);
             ApiEnvelope<T>? envelope;
             try
             {
@@ -178,31 +174,88 @@ public sealed partial class AgentClient(HttpClient http, ILogger<AgentClient> lo
 /// </summary>
 public sealed class AgentCertificateValidator(PortalCertificateAuthority ca, RevokedCertificates revoked)
 {
-    public bool Validate(HttpRequestMessage request, X509Certificate2? certificate)
+    public PortalCertificateAuthority Ca => ca;
+
+    public bool Validate(string expectedFingerprint, X509Certificate2? certificate)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (certificate is null || !request.Options.TryGetValue(AgentClient.EndpointOption, out var agent) || agent.CertificateFingerprint is null)
+        if (certificate is null)
         {
             return false;
         }
 
         var fingerprint = PortalCertificateAuthority.Fingerprint(certificate);
-        return string.Equals(fingerprint, agent.CertificateFingerprint, StringComparison.OrdinalIgnoreCase)
+        return string.Equals(fingerprint, expectedFingerprint, StringComparison.OrdinalIgnoreCase)
             && !revoked.Contains(fingerprint)
             && ca.Issued(certificate);
     }
+}
 
-    public HttpMessageHandler CreateHandler()
+/// <summary>
+/// Connection pools to agents, one per expected certificate fingerprint. A TLS check runs only when a connection is
+/// made, so a pool shared between identities would let a connection made for one certificate serve a request that
+/// expects another; keyed by fingerprint, a re-enrolled host gets a fresh pool and a revoked one is closed at once.
+/// </summary>
+public sealed class AgentConnections : IDisposable
+{
+    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _pools = new(StringComparer.OrdinalIgnoreCase);
+    private readonly AgentCertificateValidator _validator;
+
+    public AgentConnections(AgentCertificateValidator validator, RevokedCertificates revoked)
     {
-        var handler = new HttpClientHandler
+        ArgumentNullException.ThrowIfNull(revoked);
+        _validator = validator;
+        revoked.Revoked += Forget;
+    }
+
+    public HttpMessageInvoker For(string fingerprint) => _pools.GetOrAdd(fingerprint, Create);
+
+    /// <summary>Closes the pool of a certificate that must not be trusted any more.</summary>
+    public void Forget(string fingerprint)
+    {
+        if (_pools.TryRemove(fingerprint, out var pool))
         {
-            ClientCertificateOptions = ClientCertificateOption.Manual,
-            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            CheckCertificateRevocationList = false,
-            ServerCertificateCustomValidationCallback = (request, certificate, _, _) => Validate(request, certificate),
+            pool.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var pool in _pools.Values)
+        {
+            pool.Dispose();
+        }
+
+        _pools.Clear();
+    }
+
+    private HttpMessageInvoker Create(string fingerprint)
+    {
+        var client = _validator.Ca.ClientCertificate;
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            MaxConnectionsPerServer = 4,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                ClientCertificates = [client],
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => client,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    if (certificate is null)
+                    {
+                        return false;
+                    }
+
+                    using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    return _validator.Validate(fingerprint, presented);
+                },
+            },
         };
-        handler.ClientCertificates.Add(ca.ClientCertificate);
-        return handler;
+        return new HttpMessageInvoker(handler, disposeHandler: true);
     }
 }
 
@@ -211,9 +264,16 @@ public sealed class RevokedCertificates
 {
     private volatile HashSet<string> _fingerprints = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Raised with the fingerprint of each newly revoked certificate.</summary>
+    public event Action<string>? Revoked;
+
     public bool Contains(string fingerprint) => _fingerprints.Contains(fingerprint);
 
     public void Replace(IEnumerable<string> fingerprints) => _fingerprints = new(fingerprints, StringComparer.OrdinalIgnoreCase);
 
-    public void Add(string fingerprint) => _fingerprints = new(_fingerprints.Append(fingerprint), StringComparer.OrdinalIgnoreCase);
+    public void Add(string fingerprint)
+    {
+        _fingerprints = new(_fingerprints.Append(fingerprint), StringComparer.OrdinalIgnoreCase);
+        Revoked?.Invoke(fingerprint);
+    }
 }

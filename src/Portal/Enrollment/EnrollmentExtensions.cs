@@ -28,10 +28,8 @@ public static class EnrollmentExtensions
         services.AddSingleton<RevokedCertificates>();
         services.AddSingleton<AgentCertificateValidator>();
         services.AddHostedService<RevocationLoader>();
-        services.AddHttpClient<IAgentClient, AgentClient>(AgentClient.HttpClientName)
-            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<AgentCertificateValidator>().CreateHandler())
-            .SetHandlerLifetime(TimeSpan.FromMinutes(5));
+        services.AddSingleton<AgentConnections>();
+        services.AddSingleton<IAgentClient, AgentClient>();
 
         services.AddSingleton(provider =>
         {

@@ -157,12 +157,12 @@ public sealed class HostEnrollmentTests : IAsyncLifetime
         var fingerprint = PortalCertificateAuthority.Fingerprint(issued);
         var validator = _portal.Services.GetRequiredService<AgentCertificateValidator>();
 
-        Assert.True(validator.Validate(For(fingerprint), issued));
-        Assert.False(validator.Validate(For(new string('0', 64)), issued));
-        Assert.False(validator.Validate(For(null), issued));
+        Assert.True(validator.Validate(fingerprint, issued));
+        Assert.False(validator.Validate(new string('0', 64), issued));
+        Assert.False(validator.Validate(fingerprint, null));
 
         _portal.Services.GetRequiredService<RevokedCertificates>().Add(fingerprint);
-        Assert.False(validator.Validate(For(fingerprint), issued));
+        Assert.False(validator.Validate(fingerprint, issued));
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class HostEnrollmentTests : IAsyncLifetime
         var validator = _portal.Services.GetRequiredService<AgentCertificateValidator>();
         await Task.CompletedTask;
 
-        Assert.False(validator.Validate(For(PortalCertificateAuthority.Fingerprint(selfSigned)), selfSigned));
+        Assert.False(validator.Validate(PortalCertificateAuthority.Fingerprint(selfSigned), selfSigned));
     }
 
     [Fact]
@@ -189,13 +189,6 @@ public sealed class HostEnrollmentTests : IAsyncLifetime
         Assert.Equal(Ca.CaFingerprint, again.CaFingerprint);
         Assert.True(again.Issued(again.ClientCertificate));
         Assert.Equal("patchportal-portal", again.ClientCertificate.GetNameInfo(X509NameType.SimpleName, false));
-    }
-
-    private HttpRequestMessage For(string? fingerprint)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "https://192.0.2.10:12443/health");
-        request.Options.Set(AgentClient.EndpointOption, new AgentEndpoint(_hostId, "web-01", "192.0.2.10", 12443, fingerprint));
-        return request;
     }
 
     private static EnrollmentRequest Request(string token, ECDsa key, string hostname = "web-01")
