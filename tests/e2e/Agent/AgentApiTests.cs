@@ -330,6 +330,46 @@ public sealed class AgentApiTests(AgentFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
     }
 
+    [Fact]
+    public async Task Update_And_Remove_RunAsJobs_ForAnInstalledPackage()
+    {
+        var patch = (await Client.GetEnvelopeAsync("api/v1/patches?sort=name&order=desc&limit=1000")).Data.GetProperty("patches").EnumerateArray()
+            .First(p => !p.GetProperty("requires_reboot").GetBoolean());
+        var name = patch.GetProperty("name").GetString();
+
+        var update = await Client.SendEnvelopeAsync(HttpMethod.Put, $"api/v1/packages/{name}", "{}");
+        var updated = await Client.WaitForJobAsync(update.Data.GetProperty("job_id").GetString()!);
+        var remove = await Client.SendEnvelopeAsync(HttpMethod.Delete, $"api/v1/packages/{name}?purge=true");
+        var removed = await Client.WaitForJobAsync(remove.Data.GetProperty("job_id").GetString()!);
+
+        Assert.Equal(HttpStatusCode.Accepted, update.Status);
+        Assert.Equal("update", update.Data.GetProperty("operation").GetString());
+        Assert.Equal("completed", updated.GetProperty("status").GetString());
+        Assert.Equal(patch.GetProperty("candidate_version").GetString(), Assert.Single(updated.GetProperty("changes").EnumerateArray()).GetProperty("after").GetString());
+        Assert.Equal("remove", remove.Data.GetProperty("operation").GetString());
+        Assert.Equal("completed", removed.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetEnvelopeAsync($"api/v1/packages/{name}")).Status);
+    }
+
+    [Fact]
+    public async Task Service_AnswersAnEnvelope_WhateverSystemdSays()
+    {
+        var response = await Client.GetEnvelopeAsync("api/v1/system/services/ssh.service");
+
+        // On a host with systemd: 200 or 404; in a container without it: 503 naming the cause. Never a crash.
+        Assert.Contains(response.Status, new[] { HttpStatusCode.OK, HttpStatusCode.NotFound, HttpStatusCode.ServiceUnavailable });
+        Assert.Equal(response.Status == HttpStatusCode.OK, response.Success);
+    }
+
+    [Fact]
+    public async Task Request_IsRefused_WhenHeadersExceed16KiB()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "health");
+        request.Headers.Add("X-Padding", new string('a', 17 * 1024));
+        using var response = await Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+    }
+
     private async Task<int> JobCountAsync() => (await Client.GetEnvelopeAsync("api/v1/jobs?limit=1")).Data.GetProperty("total").GetInt32();
 
     private async Task<string> FirstNotInstalledCandidateAsync()
