@@ -128,19 +128,12 @@ public static class PackagesApi
             NoRecommends = options.NoRecommends,
             AllowDowngrade = options.AllowDowngrade,
         };
-        var job = jobs.Submit(new JobRequest(JobOperations.Install, operation)
+        var jobRequest = new JobRequest(JobOperations.Install, operation)
         {
             Packages = specs,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
-        });
-        return Envelope.Accepted(new JobAccepted
-        {
-            JobId = job.JobId,
-            Status = job.Status,
-            Operation = job.Operation,
-            CreatedAt = job.CreatedAt,
-            Packages = specs,
-        });
+        };
+        return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
 
     private static async Task<IResult> UpdateAsync(string name, UpdateRequest? request, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)
@@ -168,21 +161,13 @@ public static class PackagesApi
             NoRecommends = options.NoRecommends,
             AllowDowngrade = options.AllowDowngrade,
         };
-        var job = jobs.Submit(new JobRequest(JobOperations.Update, operation)
+        var jobRequest = new JobRequest(JobOperations.Update, operation)
         {
             Packages = [new PackageSpec { Name = name, Version = request.Version }],
-            TargetVersion = request.Version,
-            RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
-        });
-        return Envelope.Accepted(new JobAccepted
-        {
-            JobId = job.JobId,
-            Status = job.Status,
-            Operation = job.Operation,
-            CreatedAt = job.CreatedAt,
-            Package = name,
             TargetVersion = request.Version ?? "latest",
-        });
+            RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+        };
+        return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
 
     private static async Task<IResult> RemoveAsync(string name, string? purge, string? force, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)
@@ -203,19 +188,12 @@ public static class PackagesApi
         }
 
         var operation = new PackageOperation(OperationKind.Remove, [new PackageTarget(name)]) { Purge = purgeFlag, Force = forceFlag };
-        var job = jobs.Submit(new JobRequest(JobOperations.Remove, operation)
+        var jobRequest = new JobRequest(JobOperations.Remove, operation)
         {
             Packages = [new PackageSpec { Name = name }],
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
-        });
-        return Envelope.Accepted(new JobAccepted
-        {
-            JobId = job.JobId,
-            Status = job.Status,
-            Operation = job.Operation,
-            CreatedAt = job.CreatedAt,
-            Package = name,
-        });
+        };
+        return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
 
     internal const string InvalidName = "name must be a package name: lowercase letters, digits and + . _ -, not starting with '-', at most 128 characters, optionally :arch";

@@ -157,7 +157,7 @@ public static class PatchesApi
         var reboot = options.Reboot ?? request.AllowReboot ?? request.Reboot ?? false;
         var delay = options.RebootDelayMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : TimeSpan.FromSeconds(request.RebootDelaySeconds ?? 0);
         var requiresReboot = selected.Any(u => u.RequiresReboot);
-        var job = jobs.Submit(new JobRequest(JobOperations.PatchApply, operation)
+        var jobRequest = new JobRequest(JobOperations.PatchApply, operation)
         {
             Packages = selected.Select(u => new PackageSpec { Name = u.Name, Version = u.CandidateVersion }).ToList(),
             PatchesCount = selected.Count,
@@ -165,17 +165,8 @@ public static class PatchesApi
             RebootAfter = reboot,
             RebootDelay = delay,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
-        });
-        return Envelope.Accepted(new JobAccepted
-        {
-            JobId = job.JobId,
-            Status = job.Status,
-            Operation = job.Operation,
-            CreatedAt = job.CreatedAt,
-            PatchesCount = selected.Count,
-            RequiresReboot = requiresReboot,
-            AutoReboot = reboot,
-        });
+        };
+        return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
 
     private static ValidationFailure? ValidateNames(string field, IReadOnlyList<string>? names)

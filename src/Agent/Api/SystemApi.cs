@@ -66,22 +66,14 @@ public static class SystemApi
         }
 
         var scheduledAt = time.GetUtcNow().AddSeconds(delay);
-        var job = jobs.Submit(new JobRequest(JobOperations.Reboot, null)
+        var jobRequest = new JobRequest(JobOperations.Reboot, null)
         {
             ScheduledAt = scheduledAt,
             RebootDelay = TimeSpan.FromSeconds(delay),
             Reason = request.Reason,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
-        });
-        return Envelope.Accepted(new JobAccepted
-        {
-            JobId = job.JobId,
-            Status = job.Status,
-            Operation = job.Operation,
-            CreatedAt = job.CreatedAt,
-            ScheduledAt = scheduledAt,
-            Reason = request.Reason,
-        });
+        };
+        return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
 
     private static async Task<IResult> ServiceAsync(string name, ServiceStatusReader services, CancellationToken cancellationToken)

@@ -154,7 +154,9 @@ public sealed class AgentApiTests(AgentFixture fixture)
     public async Task Install_Returns413_WhenBodyIsOverOneMebibyte()
     {
         var body = "{\"packages\":[{\"name\":\"hello\"}],\"padding\":\"" + new string('x', 1024 * 1024 + 10) + "\"}";
-        var response = await Client.SendEnvelopeAsync(HttpMethod.Post, "api/v1/packages", body);
+
+        // Expect: 100-continue lets the agent refuse before the client sends the body, as a well-behaved client would.
+        var response = await Client.SendEnvelopeAsync(HttpMethod.Post, "api/v1/packages", body, r => r.Headers.ExpectContinue = true);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.Status);
         Assert.Equal("PAYLOAD_TOO_LARGE", response.ErrorCode);
     }
