@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Portal.Agents;
@@ -39,6 +40,8 @@ public static class EnrollmentExtensions
         });
         services.AddSingleton<HostEnrollment>();
         services.AddSingleton<IHostEnrollment>(provider => provider.GetRequiredService<HostEnrollment>());
+        services.AddSingleton<Settings.Certificates.CertificateAdministration>();
+        services.TryAddSingleton<HostEventHub>();
         return builder;
     }
 
