@@ -2,6 +2,7 @@ using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
 using PatchPortal.Portal.Infrastructure;
+using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 
@@ -12,6 +13,7 @@ builder.AddPortalData();
 builder.AddPortalIdentity();
 builder.AddPortalAudit();
 builder.AddPortalShell();
+builder.AddInventory();
 builder.AddPortalDashboard();
 builder.AddUserAdministration();
 
@@ -25,5 +27,6 @@ app.UseAntiforgery();
 
 app.MapAccountEndpoints();
 app.MapPortalShell();
+app.MapHangfireDashboardForAdmins();
 
 app.Run();
