@@ -53,6 +53,9 @@ internal static class InventoryExtensions
     /// <summary>The Hangfire dashboard, for Admins only: anonymous visitors are sent to sign in, others get 403.</summary>
     public static WebApplication MapHangfireDashboardForAdmins(this WebApplication app)
     {
+        // Hangfire refuses with an empty 403, which browsers show as a failed navigation: say what happened.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(DashboardPath, StringComparison.OrdinalIgnoreCase), branch =>
+            branch.UseStatusCodePages("text/plain", "{0}: the jobs dashboard is for administrators only."));
         app.MapHangfireDashboard(DashboardPath, new DashboardOptions
         {
             // Replaces Hangfire's default local-requests-only filter: the portal's own policy decides.
