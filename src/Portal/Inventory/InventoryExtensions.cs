@@ -25,6 +25,8 @@ internal static class InventoryExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()));
+        // Before the servers: bad cron fails start before any worker runs, and the polls exist when scheduling begins.
+        services.AddHostedService<RecurringPolls>();
         // Two small servers on a two-core box: general jobs, and the inventory queue whose worker count is the
         // bound on concurrent agent calls. Most of a refresh is waiting for the network, not CPU.
         services.AddHangfireServer(o =>
@@ -46,7 +48,6 @@ internal static class InventoryExtensions
         services.AddTransient<HostHealthJob>();
         services.AddTransient<FleetRefreshJob>();
         services.AddSingleton<IHostRefreshScheduler, HangfireHostRefreshScheduler>();
-        services.AddHostedService<RecurringPolls>();
         return builder;
     }
 

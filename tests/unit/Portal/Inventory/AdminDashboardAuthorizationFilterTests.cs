@@ -9,6 +9,7 @@ using PatchPortal.Portal.Inventory;
 
 namespace PatchPortal.Tests.Unit.Portal.Inventory;
 
+[Collection(HangfireGlobalState.Name)]
 public sealed class AdminDashboardAuthorizationFilterTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "patchportal-dashboard-auth-" + Guid.NewGuid().ToString("N"));

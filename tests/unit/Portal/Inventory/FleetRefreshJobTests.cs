@@ -8,6 +8,7 @@ using PatchPortal.Portal.Inventory;
 namespace PatchPortal.Tests.Unit.Portal.Inventory;
 
 /// <summary>The fleet polls and "refresh now" against Hangfire's real client and SQLite storage (no server runs the jobs).</summary>
+[Collection(HangfireGlobalState.Name)]
 public sealed class FleetRefreshJobTests : IDisposable
 {
     private readonly InventoryDatabase _database = new();
