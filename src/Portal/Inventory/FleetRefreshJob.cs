@@ -16,6 +16,7 @@ namespace PatchPortal.Portal.Inventory;
 public sealed class FleetRefreshJob(
     IDbContextFactory<PortalDbContext> factory,
     IBackgroundJobClient jobs,
+    JobStorage storage,
     HostEventHub events,
     ILogger<FleetRefreshJob> logger)
 {
@@ -34,9 +35,20 @@ public sealed class FleetRefreshJob(
         InventoryLog.FleetPolled(logger, "inventory", hosts.Count);
     }
 
-    /// <summary>Health-only poll of every enrolled host.</summary>
+    /// <summary>
+    /// Health-only poll of every enrolled host, skipped while the inventory queue still holds earlier work: with
+    /// many slow or dead agents a round can take longer than a minute, and stacking rounds would grow the queue
+    /// without bound. Full refreshes record health too, so nothing goes stale for long.
+    /// </summary>
     public async Task PollHealthAsync(CancellationToken ct)
     {
+        var backlog = storage.GetMonitoringApi().EnqueuedCount(InventoryQueues.Inventory);
+        if (backlog > 0)
+        {
+            InventoryLog.HealthPollSkipped(logger, backlog);
+            return;
+        }
+
         var hosts = await EnrolledHostsAsync(ct);
         foreach (var id in hosts)
         {

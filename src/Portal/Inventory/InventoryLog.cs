@@ -15,6 +15,9 @@ internal static partial class InventoryLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet {Kind} poll queued {Count} host jobs")]
     public static partial void FleetPolled(ILogger logger, string kind, int count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fleet health poll skipped: {Backlog} host jobs still queued from earlier polls")]
+    public static partial void HealthPollSkipped(ILogger logger, long backlog);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Recurring job {JobId} scheduled at '{Cron}' (UTC)")]
     public static partial void RecurringScheduled(ILogger logger, string jobId, string cron);
 }

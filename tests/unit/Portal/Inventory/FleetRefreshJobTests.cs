@@ -28,7 +28,7 @@ public sealed class FleetRefreshJobTests : IDisposable
     }
 
     private FleetRefreshJob Job(HostEventHub? events = null) =>
-        new(_database, _client, events ?? new HostEventHub(), NullLogger<FleetRefreshJob>.Instance);
+        new(_database, _client, _storage, events ?? new HostEventHub(), NullLogger<FleetRefreshJob>.Instance);
 
     [Fact]
     public async Task PollAsync_EnqueuesOneRefreshPerEnrolledHostOnInventoryQueue_WhenFleetHasHosts()
@@ -56,6 +56,19 @@ public sealed class FleetRefreshJobTests : IDisposable
 
         var queued = Assert.Single(Enqueued());
         Assert.Equal((typeof(HostHealthJob), nameof(HostHealthJob.CheckAsync), web1.Id), (queued.Type, queued.Method, queued.HostId));
+    }
+
+    [Fact]
+    public async Task PollHealthAsync_SkipsRound_WhenInventoryQueueStillHoldsEarlierJobs()
+    {
+        var web1 = await _database.AddHostAsync("web-1");
+        await _database.AddHostAsync("web-2");
+        new HangfireHostRefreshScheduler(_client).RefreshNow([web1.Id]);
+
+        await Job().PollHealthAsync(CancellationToken.None);
+
+        var queued = Assert.Single(Enqueued());
+        Assert.Equal((typeof(HostRefreshJob), web1.Id), (queued.Type, queued.HostId));
     }
 
     [Fact]
