@@ -38,7 +38,8 @@ public sealed class HangfireDashboardTests(PortalFixture fixture)
     [Fact]
     public async Task HangfireDashboard_Answers403_WhenViewerOpensIt()
     {
-        const string email = "hangfire-viewer@e2e.test";
+        // A name no other test's user contains: the users grid is filtered by text.
+        const string email = "hangfire-denied@e2e.test";
         await using var admin = await fixture.NewAdminContextAsync();
         var adminPage = await admin.NewPageAsync();
         var password = "";
