@@ -4,6 +4,7 @@ using PatchPortal.Portal.Dashboard;
 using PatchPortal.Portal.Enrollment;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.LocalAgent;
+using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 
@@ -14,6 +15,7 @@ builder.AddPortalData();
 builder.AddPortalIdentity();
 builder.AddPortalAudit();
 builder.AddPortalShell();
+builder.AddInventory();
 builder.AddPortalDashboard();
 builder.AddUserAdministration();
 builder.AddAgentConnectivity();
@@ -30,5 +32,6 @@ app.UseAntiforgery();
 app.MapAccountEndpoints();
 app.MapEnrollmentApi();
 app.MapPortalShell();
+app.MapHangfireDashboardForAdmins();
 
 app.Run();

@@ -7,4 +7,7 @@ public enum HostHealth
     Healthy = 1,
     Degraded = 2,
     Unreachable = 3,
+
+    /// <summary>Added, but its agent has not enrolled yet: the portal has no certificate to trust it by.</summary>
+    PendingEnrolment = 4,
 }

@@ -21,6 +21,9 @@ public class ManagedHost
     public DateTimeOffset? LastSeenAt { get; set; }
     public HostHealth Health { get; set; }
     public string? HealthReason { get; set; }
+
+    /// <summary>Failed polls in a row; the host turns Unreachable only after several, so one lost packet is not an alarm.</summary>
+    public int ConsecutiveFailures { get; set; }
     public bool RebootRequired { get; set; }
     public int PendingSecurityCount { get; set; }
     public int PendingOtherCount { get; set; }

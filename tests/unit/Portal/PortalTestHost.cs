@@ -28,7 +28,10 @@ internal sealed class PortalTestHost : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    public static async Task<PortalTestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IHostApplicationBuilder>? configure = null)
+    public string DataDir => _dataDir;
+
+    public static async Task<PortalTestHost> StartAsync(
+        IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? addFeatures = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "patchportal-unit-" + Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -49,7 +52,7 @@ internal sealed class PortalTestHost : IAsyncDisposable
             builder.AddPortalIdentity();
             builder.AddPortalAudit();
             builder.AddUserAdministration();
-            configure?.Invoke(builder);
+            addFeatures?.Invoke(builder);
             host = builder.Build();
             await host.StartAsync();
             return new PortalTestHost(host, dataDir);

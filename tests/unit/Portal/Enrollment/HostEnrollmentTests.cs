@@ -23,7 +23,7 @@ public sealed class HostEnrollmentTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _portal = await PortalTestHost.StartAsync(configure: b => b.AddAgentConnectivity());
+        _portal = await PortalTestHost.StartAsync(addFeatures: b => b.AddAgentConnectivity());
         await using var db = _portal.CreateDbContext();
         var host = new ManagedHost { Name = "web-01", Address = "192.0.2.10", AgentPort = 12443, CreatedAt = DateTimeOffset.UtcNow };
         db.Hosts.Add(host);

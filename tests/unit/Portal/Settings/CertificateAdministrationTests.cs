@@ -19,7 +19,7 @@ public sealed class CertificateAdministrationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _portal = await PortalTestHost.StartAsync(configure: b => b.AddAgentConnectivity());
+        _portal = await PortalTestHost.StartAsync(addFeatures: b => b.AddAgentConnectivity());
         Guid hostId;
         await using (var db = _portal.CreateDbContext())
         {

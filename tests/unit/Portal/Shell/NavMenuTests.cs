@@ -16,6 +16,16 @@ public sealed class NavMenuTests : PortalComponentTestContext
         Assert.Contains(cut.FindAll("a"), a => a.GetAttribute("href") == "/settings/users");
     }
 
+    [Fact]
+    public void NavMenu_ShowsBackgroundJobsLink_WhenUserIsAdmin()
+    {
+        SignInAs(PortalRoles.Admin);
+
+        var cut = Render<NavMenu>();
+
+        Assert.Contains(cut.FindAll("a"), a => a.GetAttribute("href") == "/hangfire" && a.TextContent.Contains("Background jobs", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(PortalRoles.Viewer)]
     [InlineData(PortalRoles.Operator)]
@@ -28,6 +38,7 @@ public sealed class NavMenuTests : PortalComponentTestContext
 
         var links = cut.FindAll("a").Select(a => a.GetAttribute("href")).ToList();
         Assert.DoesNotContain("/settings/users", links);
+        Assert.DoesNotContain("/hangfire", links);
         Assert.Contains("/", links);
         Assert.Contains("/audit", links);
     }
