@@ -1,6 +1,8 @@
 using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
+using PatchPortal.Portal.Groups;
+using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
@@ -13,6 +15,8 @@ builder.AddPortalIdentity();
 builder.AddPortalAudit();
 builder.AddPortalShell();
 builder.AddPortalDashboard();
+builder.AddHosts();
+builder.AddGroups();
 builder.AddUserAdministration();
 
 var app = builder.Build();
