@@ -132,3 +132,6 @@ public sealed record HostAuditState(string Name, string Address, int AgentPort, 
             host.Tags.Select(t => t.Name).Order(StringComparer.Ordinal).ToList());
     }
 }
+
+/// <summary>What the bulk-assign dialog collects.</summary>
+public sealed record BulkAssignment(IReadOnlyCollection<Guid> GroupIds, IReadOnlyCollection<string> Tags);
