@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting;
 using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
+using PatchPortal.Portal.Groups;
+using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;
 
@@ -28,7 +30,8 @@ internal sealed class PortalTestHost : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    public static async Task<PortalTestHost> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>Starts the host; <paramref name="services"/> adds test doubles for seams other features fill (enrolment, refresh).</summary>
+    public static async Task<PortalTestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "patchportal-unit-" + Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -49,6 +52,9 @@ internal sealed class PortalTestHost : IAsyncDisposable
             builder.AddPortalIdentity();
             builder.AddPortalAudit();
             builder.AddUserAdministration();
+            builder.AddHosts();
+            builder.AddGroups();
+            services?.Invoke(builder.Services);
             host = builder.Build();
             await host.StartAsync();
             return new PortalTestHost(host, dataDir);
@@ -65,6 +71,10 @@ internal sealed class PortalTestHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A service from a fresh scope (the catalogs are scoped, as they are per circuit in the portal).</summary>
+    public T GetScoped<T>()
+        where T : notnull => Services.CreateScope().ServiceProvider.GetRequiredService<T>();
 
     public PortalDbContext CreateDbContext() => Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext();
 
