@@ -152,8 +152,10 @@ public sealed partial class HostPage
             return;
         }
 
+        // The hub may reload (or clear) _host while this awaits: keep the name it started with.
+        var name = _host.Name;
         var confirmed = await Dialogs.ShowMessageBoxAsync("New enrolment token",
-            $"Issue a new enrolment token for {_host.Name}? Any unused token of this host stops working.", yesText: "Issue token", cancelText: "Cancel");
+            $"Issue a new enrolment token for {name}? Any unused token of this host stops working.", yesText: "Issue token", cancelText: "Cancel");
         if (confirmed != true)
         {
             return;
@@ -162,7 +164,7 @@ public sealed partial class HostPage
         var outcome = await Catalog.IssueTokenAsync(Id, await ActorAsync(), CancellationToken.None);
         if (outcome.Ticket is { } ticket)
         {
-            await HostList.ShowTicketAsync(Dialogs, _host.Name, ticket, _zone ?? TimeZoneInfo.Utc);
+            await HostList.ShowTicketAsync(Dialogs, name, ticket, _zone ?? TimeZoneInfo.Utc);
         }
         else
         {
@@ -217,8 +219,10 @@ public sealed partial class HostPage
             return;
         }
 
+        // Removing publishes a change that clears _host on this very page: keep the name it started with.
+        var name = _host.Name;
         var confirmed = await Dialogs.ShowMessageBoxAsync("Remove host",
-            $"Remove {_host.Name}? Its inventory, pending updates and health history are deleted; the agent keeps running until you uninstall it.",
+            $"Remove {name}? Its inventory, pending updates and health history are deleted; the agent keeps running until you uninstall it.",
             yesText: "Remove", cancelText: "Cancel");
         if (confirmed != true)
         {
@@ -228,7 +232,7 @@ public sealed partial class HostPage
         var outcome = await Catalog.RemoveAsync(Id, await ActorAsync(), CancellationToken.None);
         if (outcome.Succeeded)
         {
-            Snackbar.Add($"{_host.Name} removed.", Severity.Success);
+            Snackbar.Add($"{name} removed.", Severity.Success);
             Navigation.NavigateTo("/hosts");
         }
         else
