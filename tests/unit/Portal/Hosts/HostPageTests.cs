@@ -165,6 +165,25 @@ public sealed class HostPageTests : PortalComponentTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task HostPage_RemovesHostAndReturnsToList_WhenRemovalIsConfirmed()
+    {
+        var dialogs = Render<MudBlazor.MudDialogProvider>();
+        var cut = RenderPage();
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("button"), b => b.TextContent.Trim() == "Remove"), Timeout);
+
+        // The click's handler waits for the confirmation, so it is not awaited here.
+        var removing = cut.FindAll("button").Single(b => b.TextContent.Trim() == "Remove").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Remove web01?", dialogs.Markup, StringComparison.Ordinal), Timeout);
+        await dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Remove").ClickAsync(new());
+        await removing.WaitAsync(Timeout);
+
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        cut.WaitForAssertion(() => Assert.EndsWith("/hosts", navigation.Uri, StringComparison.Ordinal), Timeout);
+        await using var db = _host.CreateDbContext();
+        Assert.False(await db.Hosts.AnyAsync());
+    }
+
+    [Fact]
     public void HostPage_SaysHostIsMissing_WhenIdIsUnknown()
     {
         var cut = Render<HostPage>(p => p.Add(c => c.Id, Guid.NewGuid()));
