@@ -64,7 +64,8 @@ public sealed class HostsPage(IPage page) : ShellPage(page)
         await SubmitNewHostAsync(name, address, group: group);
         var ticket = TicketDialog(name);
         var noEnrolment = Page.GetByText($"{name} added. Enrolment is not available");
-        await Assertions.Expect(ticket.Or(noEnrolment)).ToBeVisibleAsync();
+        // Adding writes the host and its audit entry and reloads the grid: allow for a busy machine.
+        await Assertions.Expect(ticket.Or(noEnrolment)).ToBeVisibleAsync(new() { Timeout = 20_000 });
         (string, string)? result = null;
         if (await ticket.IsVisibleAsync())
         {
