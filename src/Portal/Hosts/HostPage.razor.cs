@@ -12,7 +12,7 @@ namespace PatchPortal.Portal.Hosts;
 /// <summary>One host: facts, health history, pending updates (security first) and installed packages, live.</summary>
 public sealed partial class HostPage
 {
-    private static readonly IReadOnlyList<BreadcrumbItem> _trail = [new BreadcrumbItem("Hosts", "/hosts")];
+    private static readonly IReadOnlyList<BreadcrumbItem> HostsTrail = [new BreadcrumbItem("Hosts", "/hosts")];
     private HostDetail? _host;
     private IReadOnlyList<HealthSample> _history = [];
     private bool _loaded;
