@@ -33,13 +33,28 @@ public abstract class PortalDbContext(DbContextOptions options)
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         RefuseAuditChanges();
+        NormalizeHosts();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         RefuseAuditChanges();
+        NormalizeHosts();
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    // Every writer of hosts gets the case-insensitive unique keys right without having to remember them.
+    private void NormalizeHosts()
+    {
+        foreach (var entry in ChangeTracker.Entries<ManagedHost>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified)
+            {
+                entry.Entity.NormalizedName = entry.Entity.Name.ToUpperInvariant();
+                entry.Entity.NormalizedAddress = entry.Entity.Address.ToUpperInvariant();
+            }
+        }
     }
 
     // The audit trail is evidence: rows are only ever added.

@@ -8,6 +8,12 @@ public class ManagedHost
     public required string Address { get; set; }
     public int AgentPort { get; set; } = 12443;
 
+    /// <summary>Upper-cased <see cref="Name"/>, kept by the context on save: host names are unique regardless of case.</summary>
+    public string NormalizedName { get; set; } = "";
+
+    /// <summary>Upper-cased <see cref="Address"/>, kept by the context on save: DNS names are case-insensitive.</summary>
+    public string NormalizedAddress { get; set; } = "";
+
     public string? OsName { get; set; }
     public string? OsVersion { get; set; }
     public string? KernelVersion { get; set; }

@@ -12,8 +12,12 @@ internal sealed class ManagedHostConfiguration : IEntityTypeConfiguration<Manage
         builder.HasKey(h => h.Id);
         builder.Property(h => h.Name).HasMaxLength(253).IsRequired();
         builder.Property(h => h.Address).HasMaxLength(253).IsRequired();
-        builder.HasIndex(h => h.Name).IsUnique();
-        builder.HasIndex(h => h.Address).IsUnique();
+        builder.Property(h => h.NormalizedName).HasMaxLength(253).IsRequired();
+        builder.Property(h => h.NormalizedAddress).HasMaxLength(253).IsRequired();
+        // Uniqueness ignores case (web01 and WEB01 are one host); the plain columns keep what the user typed.
+        builder.HasIndex(h => h.NormalizedName).IsUnique();
+        builder.HasIndex(h => h.NormalizedAddress).IsUnique();
+        builder.HasIndex(h => h.Name);
         builder.Property(h => h.OsName).HasMaxLength(200);
         builder.Property(h => h.OsVersion).HasMaxLength(100);
         builder.Property(h => h.KernelVersion).HasMaxLength(200);

@@ -17,11 +17,19 @@ public static class AuditActions
     public const string UserLocked = "user.lock";
     public const string UserUnlocked = "user.unlock";
     public const string UserPasswordReset = "user.password-reset";
+    public const string HostAdded = "host.add";
+    public const string HostEdited = "host.edit";
+    public const string HostRemoved = "host.remove";
+    public const string HostsAssigned = "host.assign";
+    public const string GroupCreated = "group.create";
+    public const string GroupEdited = "group.edit";
+    public const string GroupDeleted = "group.delete";
 
     public static IReadOnlyList<string> All { get; } =
     [
         SignInSucceeded, SignInFailed, SignInLockedOut, SignedOut,
         UserCreated, UserRoleChanged, UserLocked, UserUnlocked, UserPasswordReset,
+        HostAdded, HostEdited, HostRemoved, HostsAssigned, GroupCreated, GroupEdited, GroupDeleted,
     ];
 }
 

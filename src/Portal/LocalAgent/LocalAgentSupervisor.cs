@@ -120,7 +120,7 @@ public sealed partial class LocalAgentSupervisor(
         var host = await db.Hosts.FirstOrDefaultAsync(h => h.Address == settings.Address && h.AgentPort == settings.Port, cancellationToken);
         if (host is null)
         {
-            host = new ManagedHost { Name = Environment.MachineName.ToLowerInvariant(), Address = settings.Address, AgentPort = settings.Port, CreatedAt = DateTimeOffset.UtcNow };
+            host = new ManagedHost { Name = Environment.MachineName.ToLowerInvariant(), Address = settings.Address, AgentPort = settings.Port, CreatedAt = DateTimeOffset.UtcNow, Health = HostHealth.PendingEnrolment };
             db.Hosts.Add(host);
             await db.SaveChangesAsync(cancellationToken);
             LogHostAdded(logger, host.Name, settings.Address, settings.Port);

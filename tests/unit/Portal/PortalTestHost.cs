@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting;
 using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
+using PatchPortal.Portal.Groups;
+using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;
 
@@ -30,8 +32,12 @@ internal sealed class PortalTestHost : IAsyncDisposable
 
     public string DataDir => _dataDir;
 
+    /// <summary>
+    /// Starts the host; <paramref name="addFeatures"/> registers more real features, <paramref name="services"/> adds
+    /// test doubles for seams a test does not exercise.
+    /// </summary>
     public static async Task<PortalTestHost> StartAsync(
-        IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? addFeatures = null)
+        IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? addFeatures = null, Action<IServiceCollection>? services = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "patchportal-unit-" + Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -52,7 +58,10 @@ internal sealed class PortalTestHost : IAsyncDisposable
             builder.AddPortalIdentity();
             builder.AddPortalAudit();
             builder.AddUserAdministration();
+            builder.AddHosts();
+            builder.AddGroups();
             addFeatures?.Invoke(builder);
+            services?.Invoke(builder.Services);
             host = builder.Build();
             await host.StartAsync();
             return new PortalTestHost(host, dataDir);
@@ -69,6 +78,10 @@ internal sealed class PortalTestHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A service from a fresh scope (the catalogs are scoped, as they are per circuit in the portal).</summary>
+    public T GetScoped<T>()
+        where T : notnull => Services.CreateScope().ServiceProvider.GetRequiredService<T>();
 
     public PortalDbContext CreateDbContext() => Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext();
 

@@ -468,6 +468,16 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                         .HasMaxLength(253)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("NormalizedAddress")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedName")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("OsName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -491,14 +501,16 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Address")
-                        .IsUnique();
-
                     b.HasIndex("Health");
 
                     b.HasIndex("LastSeenAt");
 
-                    b.HasIndex("Name")
+                    b.HasIndex("Name");
+
+                    b.HasIndex("NormalizedAddress")
+                        .IsUnique();
+
+                    b.HasIndex("NormalizedName")
                         .IsUnique();
 
                     b.ToTable("Hosts", (string)null);

@@ -43,6 +43,21 @@ public sealed class NavMenuTests : PortalComponentTestContext
         Assert.Contains("/audit", links);
     }
 
+    [Theory]
+    [InlineData(PortalRoles.Viewer)]
+    [InlineData(PortalRoles.Operator)]
+    [InlineData(PortalRoles.Admin)]
+    public void NavMenu_ShowsHostsAndGroups_WhenUserHasAnyRole(string role)
+    {
+        SignInAs(role);
+
+        var cut = Render<NavMenu>();
+
+        var links = cut.FindAll("a").Select(a => a.GetAttribute("href")).ToList();
+        Assert.Contains("/hosts", links);
+        Assert.Contains("/groups", links);
+    }
+
     [Fact]
     public void NavMenu_ShowsNoLinks_WhenUserHasNoRole()
     {
