@@ -82,6 +82,19 @@ public sealed class AgentProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>
+    /// Starts an agent on a configuration written elsewhere (e.g. by <c>patch-agent enroll</c>) and waits until it
+    /// listens; its identity is the portal's business, so readiness is read from its log, not from a request.
+    /// </summary>
+    public static async Task<AgentProcess> StartWithConfigAsync(TestPki pki, string configPath, IPAddress address, int port)
+    {
+        var agent = new AgentProcess(pki, address, port, Path.GetDirectoryName(configPath)!, configPath, []);
+        agent.Start();
+        await Wait.UntilAsync(() => Task.FromResult(agent.Output.Any(l => l.Contains("Now listening", StringComparison.Ordinal)) || agent.ExitCode is not null),
+            TimeSpan.FromSeconds(60), "the agent to listen");
+        return agent.ExitCode is null ? agent : throw new InvalidOperationException(agent.ToString());
+    }
+
     public void Start()
     {
         var startInfo = new ProcessStartInfo("dotnet")

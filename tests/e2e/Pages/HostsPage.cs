@@ -80,8 +80,8 @@ public sealed class HostsPage(IPage page) : ShellPage(page)
     public async Task<(string Token, string Command)> ReadTicketAsync(string name)
     {
         var dialog = TicketDialog(name);
-        var token = await dialog.GetByLabel("Enrolment token").InputValueAsync();
-        var command = await dialog.GetByLabel("Command").InputValueAsync();
+        var token = await dialog.GetByLabel("Enrolment token", new() { Exact = true }).InputValueAsync();
+        var command = await dialog.GetByLabel("Command", new() { Exact = true }).InputValueAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
         await Assertions.Expect(dialog).ToHaveCountAsync(0);
         return (token, command);
