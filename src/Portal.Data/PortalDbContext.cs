@@ -23,6 +23,14 @@ public abstract class PortalDbContext(DbContextOptions options)
     public DbSet<EnrollmentToken> EnrollmentTokens => Set<EnrollmentToken>();
     public DbSet<IssuedCertificate> IssuedCertificates => Set<IssuedCertificate>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<MaintenanceWindow> MaintenanceWindows => Set<MaintenanceWindow>();
+    public DbSet<Blackout> Blackouts => Set<Blackout>();
+    public DbSet<PatchPlan> PatchPlans => Set<PatchPlan>();
+    public DbSet<PlanManifestHost> PlanManifestHosts => Set<PlanManifestHost>();
+    public DbSet<PlanApproval> PlanApprovals => Set<PlanApproval>();
+    public DbSet<PlanEvent> PlanEvents => Set<PlanEvent>();
+    public DbSet<PatchRun> PatchRuns => Set<PatchRun>();
+    public DbSet<HostRun> HostRuns => Set<HostRun>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -34,6 +42,7 @@ public abstract class PortalDbContext(DbContextOptions options)
     {
         RefuseAuditChanges();
         NormalizeHosts();
+        RenewConcurrencyStamps();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
@@ -41,6 +50,7 @@ public abstract class PortalDbContext(DbContextOptions options)
     {
         RefuseAuditChanges();
         NormalizeHosts();
+        RenewConcurrencyStamps();
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
@@ -53,6 +63,17 @@ public abstract class PortalDbContext(DbContextOptions options)
             {
                 entry.Entity.NormalizedName = entry.Entity.Name.ToUpperInvariant();
                 entry.Entity.NormalizedAddress = entry.Entity.Address.ToUpperInvariant();
+            }
+        }
+    }
+
+    private void RenewConcurrencyStamps()
+    {
+        foreach (var entry in ChangeTracker.Entries<IConcurrencyStamped>())
+        {
+            if (entry.State == EntityState.Modified)
+            {
+                entry.Entity.ConcurrencyStamp = Guid.NewGuid();
             }
         }
     }

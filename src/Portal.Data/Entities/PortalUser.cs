@@ -9,4 +9,7 @@ public class PortalUser : IdentityUser
 
     /// <summary>The user's theme choice; null follows the browser's preference.</summary>
     public bool? PrefersDarkMode { get; set; }
+
+    /// <summary>SHA-256 (hex) of the secret in the user's calendar feed URL; null until the user creates one.</summary>
+    public string? CalendarFeedTokenHash { get; set; }
 }

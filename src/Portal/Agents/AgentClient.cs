@@ -68,8 +68,59 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
         return AgentCallResult.Ok<IReadOnlyList<PatchDto>>(patches);
     }
 
+    public Task<AgentCallResult<DryRunManifest>> DryRunPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        // A dry run changes nothing, so it may be retried like a GET.
+        return WithRetriesAsync(agent, "api/v1/patches/apply", () => SendAsync<DryRunManifest>(
+            agent, HttpMethod.Post, "api/v1/patches/apply", TimeSpan.FromSeconds(120), cancellationToken, ApplyRequest(selection, dryRun: true)), cancellationToken);
+    }
+
+    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        return PostOnceAsync<JobAccepted>(agent, "api/v1/patches/apply", ApplyRequest(selection, dryRun: false), cancellationToken);
+    }
+
+    public Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
+        GetAsync<JobDetail>(agent, $"api/v1/jobs/{Uri.EscapeDataString(jobId)}", TimeSpan.FromSeconds(15), cancellationToken);
+
+    public Task<AgentCallResult<JobAccepted>> RebootAsync(AgentEndpoint agent, string reason, CancellationToken cancellationToken) =>
+        PostOnceAsync<JobAccepted>(agent, "api/v1/system/reboot", new RebootRequest { DelaySeconds = 0, Reason = reason }, cancellationToken);
+
+    public Task<AgentCallResult<JobAccepted>> RollbackJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
+        PostOnceAsync<JobAccepted>(agent, $"api/v1/jobs/{Uri.EscapeDataString(jobId)}/rollback", new { }, cancellationToken);
+
+    public Task<AgentCallResult<JobDeleteResponse>> CancelJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
+        IfEnrolled(agent, () => SendAsync<JobDeleteResponse>(agent, HttpMethod.Delete, $"api/v1/jobs/{Uri.EscapeDataString(jobId)}", TimeSpan.FromSeconds(15), cancellationToken));
+
+    private static PatchApplyRequest ApplyRequest(PatchSelection selection, bool dryRun) => new()
+    {
+        Packages = selection.Packages,
+        AllowReboot = false,
+        Options = new PatchApplyOptions
+        {
+            Reboot = false,
+            SecurityOnly = selection.SecurityOnly,
+            ExcludePackages = selection.ExcludePackages,
+            DryRun = dryRun,
+        },
+    };
+
+    /// <summary>A request that starts work is sent once: a retry after a lost answer could start it twice.</summary>
+    private Task<AgentCallResult<T>> PostOnceAsync<T>(AgentEndpoint agent, string path, object body, CancellationToken cancellationToken) =>
+        IfEnrolled(agent, () => SendAsync<T>(agent, HttpMethod.Post, path, TimeSpan.FromSeconds(30), cancellationToken, body));
+
+    private static Task<AgentCallResult<T>> IfEnrolled<T>(AgentEndpoint agent, Func<Task<AgentCallResult<T>>> call) =>
+        agent.CertificateFingerprint is null
+            ? Task.FromResult(AgentCallResult.Fail<T>(new AgentFailure(AgentFailureKind.NotEnrolled, "the host has not enrolled yet")))
+            : call();
+
     /// <summary>A GET is idempotent, so transient failures are retried with back-off.</summary>
-    private async Task<AgentCallResult<T>> GetAsync<T>(AgentEndpoint agent, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    private Task<AgentCallResult<T>> GetAsync<T>(AgentEndpoint agent, string path, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WithRetriesAsync(agent, path, () => SendAsync<T>(agent, HttpMethod.Get, path, timeout, cancellationToken), cancellationToken);
+
+    private async Task<AgentCallResult<T>> WithRetriesAsync<T>(AgentEndpoint agent, string path, Func<Task<AgentCallResult<T>>> send, CancellationToken cancellationToken)
     {
         if (agent.CertificateFingerprint is null)
         {
@@ -78,7 +129,7 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
 
         for (var attempt = 0; ; attempt++)
         {
-            var result = await SendAsync<T>(agent, HttpMethod.Get, path, timeout, cancellationToken);
+            var result = await send();
             if (result.Failure is not { IsTransient: true } failure || attempt >= RetryDelays.Length)
             {
                 return result;
@@ -89,10 +140,15 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
         }
     }
 
-    private async Task<AgentCallResult<T>> SendAsync<T>(AgentEndpoint agent, HttpMethod method, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<AgentCallResult<T>> SendAsync<T>(AgentEndpoint agent, HttpMethod method, string path, TimeSpan timeout, CancellationToken cancellationToken, object? body = null)
     {
         var uri = new Uri(BaseUri(agent), path);
         using var request = new HttpRequestMessage(method, uri);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: AgentJson.Options);
+        }
+
         request.Headers.Add("X-Request-Id", Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString());
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);

@@ -18,6 +18,31 @@ public interface IAgentClient
 
     /// <summary>Every pending update, as the agent's patches.</summary>
     Task<AgentCallResult<IReadOnlyList<PatchDto>>> ListPatchesAsync(AgentEndpoint agent, CancellationToken cancellationToken);
+
+    /// <summary>What applying <paramref name="selection"/> would change, without changing anything (the agent's dry run).</summary>
+    Task<AgentCallResult<DryRunManifest>> DryRunPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken);
+
+    /// <summary>Starts a patch job; the agent never reboots on its own for the portal (reboots follow the plan's policy).</summary>
+    Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken);
+
+    Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken);
+
+    Task<AgentCallResult<JobAccepted>> RebootAsync(AgentEndpoint agent, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Undoes a finished job by restoring the versions it recorded before.</summary>
+    Task<AgentCallResult<JobAccepted>> RollbackJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a pending or running job (a finished one is deleted by the agent, so callers check first).</summary>
+    Task<AgentCallResult<JobDeleteResponse>> CancelJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Which updates to apply on one host: named packages (empty = every pending update), or only security updates,
+/// never the excluded names.
+/// </summary>
+public sealed record PatchSelection(IReadOnlyList<string> Packages, bool SecurityOnly, IReadOnlyList<string> ExcludePackages)
+{
+    public static PatchSelection All { get; } = new([], false, []);
 }
 
 /// <summary>Where and who an agent is: the host's address and port, and the fingerprint of the certificate the portal issued it.</summary>

@@ -24,12 +24,40 @@ public static class AuditActions
     public const string GroupCreated = "group.create";
     public const string GroupEdited = "group.edit";
     public const string GroupDeleted = "group.delete";
+    public const string WindowCreated = "window.create";
+    public const string WindowEdited = "window.edit";
+    public const string WindowDeleted = "window.delete";
+    public const string BlackoutCreated = "blackout.create";
+    public const string BlackoutEdited = "blackout.edit";
+    public const string BlackoutDeleted = "blackout.delete";
+    public const string CalendarFeedTokenIssued = "calendar.feed-token";
+    public const string PlanCreated = "plan.create";
+    public const string PlanEdited = "plan.edit";
+    public const string PlanDryRun = "plan.dry-run";
+    public const string PlanSubmitted = "plan.submit";
+    public const string PlanApproved = "plan.approve";
+    public const string PlanRejected = "plan.reject";
+    public const string PlanCancelled = "plan.cancel";
+    public const string PlanExpired = "plan.expire";
+    public const string PlanScheduled = "plan.schedule";
+    public const string PlanActionRefused = "plan.refused";
+    public const string RunStarted = "run.start";
+    public const string RunFinished = "run.finish";
+    public const string RunPaused = "run.pause";
+    public const string RunResumed = "run.resume";
+    public const string RunCancelled = "run.cancel";
+    public const string RunHostsRetried = "run.retry";
+    public const string RunHostRolledBack = "run.rollback";
 
     public static IReadOnlyList<string> All { get; } =
     [
         SignInSucceeded, SignInFailed, SignInLockedOut, SignedOut,
         UserCreated, UserRoleChanged, UserLocked, UserUnlocked, UserPasswordReset,
         HostAdded, HostEdited, HostRemoved, HostsAssigned, GroupCreated, GroupEdited, GroupDeleted,
+        WindowCreated, WindowEdited, WindowDeleted, BlackoutCreated, BlackoutEdited, BlackoutDeleted, CalendarFeedTokenIssued,
+        PlanCreated, PlanEdited, PlanDryRun, PlanSubmitted, PlanApproved, PlanRejected, PlanCancelled, PlanExpired,
+        PlanScheduled, PlanActionRefused,
+        RunStarted, RunFinished, RunPaused, RunResumed, RunCancelled, RunHostsRetried, RunHostRolledBack,
     ];
 }
 

@@ -17,6 +17,96 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("BlackoutGroups", b =>
+                {
+                    b.Property<Guid>("BlackoutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BlackoutId", "GroupId");
+
+                    b.HasIndex("GroupId");
+
+                    b.ToTable("BlackoutGroups");
+                });
+
+            modelBuilder.Entity("BlackoutHosts", b =>
+                {
+                    b.Property<Guid>("BlackoutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("HostId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BlackoutId", "HostId");
+
+                    b.HasIndex("HostId");
+
+                    b.ToTable("BlackoutHosts");
+                });
+
+            modelBuilder.Entity("BlackoutTags", b =>
+                {
+                    b.Property<Guid>("BlackoutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BlackoutId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("BlackoutTags");
+                });
+
+            modelBuilder.Entity("MaintenanceWindowGroups", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MaintenanceWindowId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GroupId", "MaintenanceWindowId");
+
+                    b.HasIndex("MaintenanceWindowId");
+
+                    b.ToTable("MaintenanceWindowGroups");
+                });
+
+            modelBuilder.Entity("MaintenanceWindowHosts", b =>
+                {
+                    b.Property<Guid>("HostId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MaintenanceWindowId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("HostId", "MaintenanceWindowId");
+
+                    b.HasIndex("MaintenanceWindowId");
+
+                    b.ToTable("MaintenanceWindowHosts");
+                });
+
+            modelBuilder.Entity("MaintenanceWindowTags", b =>
+                {
+                    b.Property<Guid>("MaintenanceWindowId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MaintenanceWindowId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("MaintenanceWindowTags");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
@@ -145,6 +235,51 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("PatchPlanGroups", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PatchPlanId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GroupId", "PatchPlanId");
+
+                    b.HasIndex("PatchPlanId");
+
+                    b.ToTable("PatchPlanGroups");
+                });
+
+            modelBuilder.Entity("PatchPlanHosts", b =>
+                {
+                    b.Property<Guid>("HostId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PatchPlanId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("HostId", "PatchPlanId");
+
+                    b.HasIndex("PatchPlanId");
+
+                    b.ToTable("PatchPlanHosts");
+                });
+
+            modelBuilder.Entity("PatchPlanTags", b =>
+                {
+                    b.Property<Guid>("PatchPlanId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PatchPlanId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("PatchPlanTags");
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -190,6 +325,48 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.HasIndex("Actor", "OccurredAt");
 
                     b.ToTable("AuditEvents", (string)null);
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.Blackout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AppliesToAll")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EndsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StartsAt", "EndsAt");
+
+                    b.ToTable("Blackouts", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_Blackouts_Span", "\"EndsAt\" > \"StartsAt\"");
+                        });
                 });
 
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.EnrollmentToken", b =>
@@ -309,6 +486,94 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.ToTable("HostGroupMembers", (string)null);
                 });
 
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.HostRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AgentJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("BatchNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("HostId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HostName")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsCanary")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KernelAfter")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OutputExcerpt")
+                        .HasMaxLength(16000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProgressPercent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RebootJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RebootedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RollbackJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HostId");
+
+                    b.HasIndex("RunId", "HostId")
+                        .IsUnique();
+
+                    b.ToTable("HostRuns", (string)null);
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.HostTag", b =>
                 {
                     b.Property<Guid>("HostId")
@@ -416,6 +681,70 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.ToTable("IssuedCertificates", (string)null);
                 });
 
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.MaintenanceWindow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CutoffMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DurationMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("ExclusionDates")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecurrenceRule")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartLocal")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZoneId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("MaintenanceWindows", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_MaintenanceWindows_Cutoff", "\"CutoffMinutes\" >= 0 AND \"CutoffMinutes\" < \"DurationMinutes\"");
+
+                            t.HasCheckConstraint("CK_MaintenanceWindows_Duration", "\"DurationMinutes\" > 0");
+                        });
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.ManagedHost", b =>
                 {
                     b.Property<Guid>("Id")
@@ -516,6 +845,181 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.ToTable("Hosts", (string)null);
                 });
 
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PatchPlan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ApprovalExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("BatchSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("BatchSizeIsPercent")
+                        .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("CanaryHostIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("ExcludedPackages")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("HostTimeoutMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("MaxFailuresIsPercent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("OccurrenceStart")
+                        .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("Packages")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RebootPolicy")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RequiredApprovals")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SubmittedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Timing")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("WindowId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("WindowId");
+
+                    b.ToTable("PatchPlans", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_PatchPlans_BatchSize", "\"BatchSize\" >= 1");
+
+                            t.HasCheckConstraint("CK_PatchPlans_HostTimeout", "\"HostTimeoutMinutes\" >= 1");
+
+                            t.HasCheckConstraint("CK_PatchPlans_MaxFailures", "\"MaxFailures\" >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PatchRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CancelledBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CurrentBatch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CutoffAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HangfireJobId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OccurrenceEnd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OccurrenceStart")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("PauseRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StateReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("PlanId", "OccurrenceStart")
+                        .IsUnique();
+
+                    b.ToTable("PatchRuns", (string)null);
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PendingUpdate", b =>
                 {
                     b.Property<long>("Id")
@@ -559,6 +1063,122 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.ToTable("PendingUpdates", (string)null);
                 });
 
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PlanApproval", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Approver")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DecidedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Decision")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PlanRevision")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId", "PlanRevision", "Approver")
+                        .IsUnique();
+
+                    b.ToTable("PlanApprovals", (string)null);
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PlanEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FromState")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToState")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId", "OccurredAt");
+
+                    b.ToTable("PlanEvents", (string)null);
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PlanManifestHost", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("HostId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HostName")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PlanRevision")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RequiresReboot")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId", "HostId")
+                        .IsUnique();
+
+                    b.ToTable("PlanManifestHosts", (string)null);
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PortalUser", b =>
                 {
                     b.Property<string>("Id")
@@ -566,6 +1186,9 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
 
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("CalendarFeedTokenHash")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
@@ -650,6 +1273,96 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.ToTable("Tags", (string)null);
                 });
 
+            modelBuilder.Entity("BlackoutGroups", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.Blackout", null)
+                        .WithMany()
+                        .HasForeignKey("BlackoutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.HostGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BlackoutHosts", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.Blackout", null)
+                        .WithMany()
+                        .HasForeignKey("BlackoutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.ManagedHost", null)
+                        .WithMany()
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BlackoutTags", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.Blackout", null)
+                        .WithMany()
+                        .HasForeignKey("BlackoutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MaintenanceWindowGroups", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.HostGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.MaintenanceWindow", null)
+                        .WithMany()
+                        .HasForeignKey("MaintenanceWindowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MaintenanceWindowHosts", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.ManagedHost", null)
+                        .WithMany()
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.MaintenanceWindow", null)
+                        .WithMany()
+                        .HasForeignKey("MaintenanceWindowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MaintenanceWindowTags", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.MaintenanceWindow", null)
+                        .WithMany()
+                        .HasForeignKey("MaintenanceWindowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -701,6 +1414,51 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PatchPlanGroups", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.HostGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchPlan", null)
+                        .WithMany()
+                        .HasForeignKey("PatchPlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PatchPlanHosts", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.ManagedHost", null)
+                        .WithMany()
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchPlan", null)
+                        .WithMany()
+                        .HasForeignKey("PatchPlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PatchPlanTags", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchPlan", null)
+                        .WithMany()
+                        .HasForeignKey("PatchPlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PatchPortal.Portal.Data.Entities.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.EnrollmentToken", b =>
                 {
                     b.HasOne("PatchPortal.Portal.Data.Entities.ManagedHost", null)
@@ -732,6 +1490,43 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                         .HasForeignKey("HostId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.HostRun", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchRun", null)
+                        .WithMany("Hosts")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.OwnsMany("PatchPortal.Portal.Data.Entities.ManifestChange", "Changes", b1 =>
+                        {
+                            b1.Property<long>("HostRunId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<string>("From");
+
+                            b1.Property<string>("Package")
+                                .IsRequired();
+
+                            b1.Property<string>("To");
+
+                            b1.HasKey("HostRunId", "__synthesizedOrdinal");
+
+                            b1.ToTable("HostRuns");
+
+                            b1
+                                .ToJson("Changes")
+                                .HasColumnType("TEXT");
+
+                            b1.WithOwner()
+                                .HasForeignKey("HostRunId");
+                        });
+
+                    b.Navigation("Changes");
                 });
 
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.HostTag", b =>
@@ -766,6 +1561,27 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PatchPlan", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.MaintenanceWindow", "Window")
+                        .WithMany()
+                        .HasForeignKey("WindowId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Window");
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PatchRun", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchPlan", "Plan")
+                        .WithMany()
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Plan");
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PendingUpdate", b =>
                 {
                     b.HasOne("PatchPortal.Portal.Data.Entities.ManagedHost", null)
@@ -775,6 +1591,61 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PlanApproval", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchPlan", null)
+                        .WithMany("Approvals")
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PlanEvent", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchPlan", null)
+                        .WithMany("Events")
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PlanManifestHost", b =>
+                {
+                    b.HasOne("PatchPortal.Portal.Data.Entities.PatchPlan", null)
+                        .WithMany("Manifest")
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.OwnsMany("PatchPortal.Portal.Data.Entities.ManifestChange", "Changes", b1 =>
+                        {
+                            b1.Property<long>("PlanManifestHostId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<string>("From");
+
+                            b1.Property<string>("Package")
+                                .IsRequired();
+
+                            b1.Property<string>("To");
+
+                            b1.HasKey("PlanManifestHostId", "__synthesizedOrdinal");
+
+                            b1.ToTable("PlanManifestHosts");
+
+                            b1
+                                .ToJson("Changes")
+                                .HasColumnType("TEXT");
+
+                            b1.WithOwner()
+                                .HasForeignKey("PlanManifestHostId");
+                        });
+
+                    b.Navigation("Changes");
+                });
+
             modelBuilder.Entity("PatchPortal.Portal.Data.Entities.ManagedHost", b =>
                 {
                     b.Navigation("HealthSamples");
@@ -782,6 +1653,20 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.Navigation("InstalledPackages");
 
                     b.Navigation("PendingUpdates");
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PatchPlan", b =>
+                {
+                    b.Navigation("Approvals");
+
+                    b.Navigation("Events");
+
+                    b.Navigation("Manifest");
+                });
+
+            modelBuilder.Entity("PatchPortal.Portal.Data.Entities.PatchRun", b =>
+                {
+                    b.Navigation("Hosts");
                 });
 #pragma warning restore 612, 618
         }

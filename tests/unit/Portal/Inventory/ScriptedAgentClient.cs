@@ -29,6 +29,24 @@ internal sealed class ScriptedAgentClient : IAgentClient
     public Task<AgentCallResult<IReadOnlyList<PatchDto>>> ListPatchesAsync(AgentEndpoint agent, CancellationToken cancellationToken) =>
         Answer(agent, "patches", s => s.Patches);
 
+    public Task<AgentCallResult<DryRunManifest>> DryRunPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken) =>
+        Answer(agent, "dry-run", s => s.DryRun);
+
+    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken) =>
+        Answer(agent, "apply", s => s.Apply);
+
+    public Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
+        Answer(agent, $"job {jobId}", s => s.Job);
+
+    public Task<AgentCallResult<JobAccepted>> RebootAsync(AgentEndpoint agent, string reason, CancellationToken cancellationToken) =>
+        Answer(agent, "reboot", s => s.Reboot);
+
+    public Task<AgentCallResult<JobAccepted>> RollbackJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
+        Answer(agent, $"rollback {jobId}", s => s.Rollback);
+
+    public Task<AgentCallResult<JobDeleteResponse>> CancelJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
+        Answer(agent, $"cancel {jobId}", s => s.Cancel);
+
     private Task<T> Answer<T>(AgentEndpoint agent, string call, Func<AgentScript, T> pick)
     {
         _calls.Enqueue((agent.HostId, call));
@@ -56,6 +74,21 @@ internal sealed class ScriptedAgentClient : IAgentClient
     public static PackageDto Package(string name, string version, string architecture = "amd64") =>
         new() { Name = name, Version = version, Status = "installed", Architecture = architecture };
 
+    public static JobAccepted Accepted(string jobId, string operation) =>
+        new() { JobId = jobId, Status = JobStatuses.Pending, Operation = operation, CreatedAt = DateTimeOffset.UnixEpoch };
+
+    public static JobDetail Finished(string jobId, string status, IReadOnlyList<PackageChange>? changes = null) => new()
+    {
+        JobId = jobId,
+        Operation = JobOperations.PatchApply,
+        Status = status,
+        Progress = 100,
+        ProgressPercent = 100,
+        CreatedAt = DateTimeOffset.UnixEpoch,
+        UpdatedAt = DateTimeOffset.UnixEpoch,
+        Changes = changes ?? [],
+    };
+
     public static PatchDto Patch(string package, string from, string to, bool security) => new()
     {
         Id = $"{package}-{to}",
@@ -81,6 +114,18 @@ internal sealed class AgentScript
 
     public AgentCallResult<IReadOnlyList<PatchDto>> Patches { get; set; } = AgentCallResult.Ok<IReadOnlyList<PatchDto>>([]);
 
+    public AgentCallResult<DryRunManifest> DryRun { get; set; } = AgentCallResult.Ok(new DryRunManifest([], false));
+
+    public AgentCallResult<JobAccepted> Apply { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Accepted("job-1", JobOperations.PatchApply));
+
+    public AgentCallResult<JobDetail> Job { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Finished("job-1", JobStatuses.Completed));
+
+    public AgentCallResult<JobAccepted> Reboot { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Accepted("reboot-1", JobOperations.Reboot));
+
+    public AgentCallResult<JobAccepted> Rollback { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Accepted("rollback-1", JobOperations.Rollback));
+
+    public AgentCallResult<JobDeleteResponse> Cancel { get; set; } = AgentCallResult.Ok(new JobDeleteResponse("job-1", JobStatuses.Running, JobStatuses.Cancelled, "cancelled"));
+
     /// <summary>Every call fails with this (the agent is down, slow, refuses us or talks nonsense).</summary>
     public void FailWith(AgentFailure failure)
     {
@@ -88,5 +133,11 @@ internal sealed class AgentScript
         SystemInfo = AgentCallResult.Fail<SystemInfoDto>(failure);
         Packages = AgentCallResult.Fail<IReadOnlyList<PackageDto>>(failure);
         Patches = AgentCallResult.Fail<IReadOnlyList<PatchDto>>(failure);
+        DryRun = AgentCallResult.Fail<DryRunManifest>(failure);
+        Apply = AgentCallResult.Fail<JobAccepted>(failure);
+        Job = AgentCallResult.Fail<JobDetail>(failure);
+        Reboot = AgentCallResult.Fail<JobAccepted>(failure);
+        Rollback = AgentCallResult.Fail<JobAccepted>(failure);
+        Cancel = AgentCallResult.Fail<JobDeleteResponse>(failure);
     }
 }
