@@ -34,7 +34,26 @@ public interface IAgentClient
 
     /// <summary>Cancels a pending or running job (a finished one is deleted by the agent, so callers check first).</summary>
     Task<AgentCallResult<JobDeleteResponse>> CancelJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Follows one job over the agent's WebSocket: status changes and output lines as they come, then
+    /// <see cref="AgentJobCompleted"/> with the final detail, and the sequence ends. A job that is already finished
+    /// completes at once. When the stream cannot be opened or breaks, the sequence ends with
+    /// <see cref="AgentJobStreamLost"/> and the caller falls back to polling <see cref="GetJobAsync"/>.
+    /// </summary>
+    IAsyncEnumerable<AgentJobEvent> FollowJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken);
 }
+
+/// <summary>Something the agent's job stream said about a followed job.</summary>
+public abstract record AgentJobEvent;
+
+public sealed record AgentJobStatusChanged(JobStatusPayload Status) : AgentJobEvent;
+
+public sealed record AgentJobOutput(string Line) : AgentJobEvent;
+
+public sealed record AgentJobCompleted(JobDetail Detail) : AgentJobEvent;
+
+public sealed record AgentJobStreamLost(AgentFailure Failure) : AgentJobEvent;
 
 /// <summary>
 /// Which updates to apply on one host: named packages (empty = every pending update), or only security updates,

@@ -47,6 +47,17 @@ internal sealed class ScriptedAgentClient : IAgentClient
     public Task<AgentCallResult<JobDeleteResponse>> CancelJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
         Answer(agent, $"cancel {jobId}", s => s.Cancel);
 
+    public async IAsyncEnumerable<AgentJobEvent> FollowJobAsync(AgentEndpoint agent, string jobId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        _calls.Enqueue((agent.HostId, $"follow {jobId}"));
+        foreach (var item in For(agent.HostId).Stream(jobId))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+            yield return item;
+        }
+    }
+
     private Task<T> Answer<T>(AgentEndpoint agent, string call, Func<AgentScript, T> pick)
     {
         _calls.Enqueue((agent.HostId, call));
@@ -125,6 +136,11 @@ internal sealed class AgentScript
     public AgentCallResult<JobAccepted> Rollback { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Accepted("rollback-1", JobOperations.Rollback));
 
     public AgentCallResult<JobDeleteResponse> Cancel { get; set; } = AgentCallResult.Ok(new JobDeleteResponse("job-1", JobStatuses.Running, JobStatuses.Cancelled, "cancelled"));
+
+    /// <summary>What following a job yields; by default the job completes at once with <see cref="Job"/>'s detail (or the stream is lost when that failed).</summary>
+    public Func<string, IEnumerable<AgentJobEvent>> Stream { get; set; }
+
+    public AgentScript() => Stream = _ => Job.Failure is { } failure ? [new AgentJobStreamLost(failure)] : [new AgentJobCompleted(Job.Value!)];
 
     /// <summary>Every call fails with this (the agent is down, slow, refuses us or talks nonsense).</summary>
     public void FailWith(AgentFailure failure)
