@@ -9,6 +9,7 @@ using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.LocalAgent;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
+using PatchPortal.Portal.Windows;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -21,6 +22,7 @@ builder.AddInventory();
 builder.AddPortalDashboard();
 builder.AddHosts();
 builder.AddGroups();
+builder.AddWindows();
 builder.AddUserAdministration();
 builder.AddAgentConnectivity();
 builder.AddLocalAgent();

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace PatchPortal.Portal.Windows;
+
+internal static class WindowsExtensions
+{
+    /// <summary>Maintenance windows, blackouts, the calendar and its iCalendar feeds.</summary>
+    public static IHostApplicationBuilder AddWindows(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IMaintenanceSchedule, MaintenanceSchedule>();
+        builder.Services.AddSingleton<IBlackoutCalendar, BlackoutCalendar>();
+        return builder;
+    }
+}
