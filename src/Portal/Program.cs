@@ -7,6 +7,7 @@ using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.LocalAgent;
+using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 using PatchPortal.Portal.Windows;
@@ -26,6 +27,7 @@ builder.AddWindows();
 builder.AddUserAdministration();
 builder.AddAgentConnectivity();
 builder.AddLocalAgent();
+builder.AddRuns();
 
 var app = builder.Build();
 
