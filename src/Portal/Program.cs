@@ -1,6 +1,7 @@
 using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
+using PatchPortal.Portal.Downloads;
 using PatchPortal.Portal.Enrollment;
 using PatchPortal.Portal.Groups;
 using PatchPortal.Portal.Hosts;
@@ -27,12 +28,14 @@ builder.AddWindows();
 builder.AddUserAdministration();
 builder.AddAgentConnectivity();
 builder.AddLocalAgent();
+builder.AddDownloads();
 builder.AddRuns();
 
 var app = builder.Build();
 
 app.UseSecurityHeaders();
 app.UsePortalStaticFiles();
+app.UseDownloads();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
