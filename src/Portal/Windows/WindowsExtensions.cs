@@ -10,6 +10,9 @@ internal static class WindowsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IMaintenanceSchedule, MaintenanceSchedule>();
         builder.Services.AddSingleton<IBlackoutCalendar, BlackoutCalendar>();
+        builder.Services.AddSingleton<CalendarChangeHub>();
+        builder.Services.AddScoped<WindowCatalog>();
+        builder.Services.AddScoped<BlackoutCatalog>();
         return builder;
     }
 }
