@@ -84,7 +84,7 @@ public sealed class RunScheduler(
             await db.SaveChangesAsync(cancellationToken);
             await audit.RecordAsync(new AuditEntry(AuditActions.RunCancelled, actor, $"run {run.Id}")
             {
-                Before = new { run.PlanId, run.OccurrenceStart, State = RunState.Scheduled },
+                Before = new { run.PlanId, run.OccurrenceStart, State = nameof(RunState.Scheduled) },
                 After = new { Removed = true, Reason = "unscheduled before it started" },
             }, cancellationToken);
             RunsLog.Unscheduled(logger, run.Id, planId);
@@ -226,8 +226,8 @@ public sealed class RunScheduler(
 
         await audit.RecordAsync(new AuditEntry(AuditActions.PlanScheduled, actor, plan.Name)
         {
-            Before = new { State = from },
-            After = new { State = PlanState.Scheduled, RunId = run.Id, run.OccurrenceStart, run.CutoffAt },
+            Before = new { State = from.ToString() },
+            After = new { State = nameof(PlanState.Scheduled), RunId = run.Id, run.OccurrenceStart, run.CutoffAt },
         }, cancellationToken);
         RunsLog.Scheduled(logger, run.Id, plan.Id, run.OccurrenceStart);
         events.Publish(new RunChanged(run.Id));

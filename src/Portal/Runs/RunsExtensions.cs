@@ -26,6 +26,10 @@ internal static class RunsExtensions
         // Scoped: it may use schedule and calendar services of any lifetime; Hangfire resolves jobs in a scope too.
         services.AddScoped<RunScheduler>();
         services.AddScoped<IRunScheduler>(sp => sp.GetRequiredService<RunScheduler>());
+        services.TryAddSingleton<PortalNode>();
+        services.AddSingleton<RunSignals>();
+        services.AddSingleton<RunLease>();
+        services.AddSingleton<HostPatcher>();
         services.AddTransient<RunExecutor>();
         return builder;
     }

@@ -12,6 +12,8 @@ internal sealed class RunsDatabase : IDbContextFactory<PortalDbContext>, IDispos
 
     public string Directory => _database.Directory;
 
+    public int SqlCount => _database.SqlCount;
+
     public PortalDbContext CreateDbContext() => _database.CreateDbContext();
 
     public Task<ManagedHost> AddHostAsync(string name, bool enrolled = true) => _database.AddHostAsync(name, enrolled);
