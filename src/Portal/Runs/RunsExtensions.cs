@@ -34,6 +34,7 @@ internal static class RunsExtensions
         services.AddTransient<RunWatchdog>();
         services.AddTransient<HostRollbackJob>();
         services.AddScoped<RunControl>();
+        services.AddSingleton<RunQuery>();
         services.AddHostedService<RunRecovery>();
         return builder;
     }
