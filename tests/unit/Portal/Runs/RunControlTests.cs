@@ -60,6 +60,22 @@ public sealed class RunControlTests : IDisposable
     }
 
     [Fact]
+    public async Task PauseAsync_LetsRunEnd_WhenLastHostFinishesWhilePaused()
+    {
+        var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"]);
+        var (following, gate) = Hold(hosts[0]);
+        var execution = _harness.ExecuteAsync(run.Id);
+        await following.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await _harness.Control().PauseAsync(run.Id, Operator, CancellationToken.None);
+        gate.SetResult();
+        await execution;
+
+        var done = await _harness.Database.GetRunAsync(run.Id);
+        Assert.Equal((RunState.Succeeded, null, false), (done.State, done.StateReason, done.PauseRequested));
+    }
+
+    [Fact]
     public async Task PauseAsync_IsRefusedAndAudited_WhenRunHasNotStarted()
     {
         var (_, run, _) = await _harness.ScheduledRunAsync(["web-1"]);
