@@ -13,6 +13,7 @@ internal static class WindowsExtensions
         builder.Services.AddSingleton<CalendarChangeHub>();
         builder.Services.AddScoped<WindowCatalog>();
         builder.Services.AddScoped<BlackoutCatalog>();
+        builder.Services.AddScoped<CalendarQuery>();
         return builder;
     }
 }
