@@ -37,6 +37,7 @@ app.UseAntiforgery();
 
 app.MapAccountEndpoints();
 app.MapEnrollmentApi();
+app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
 

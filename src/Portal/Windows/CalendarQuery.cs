@@ -112,6 +112,13 @@ public sealed class CalendarQuery(IDbContextFactory<PortalDbContext> factory, IM
             blackouts.ConvertAll(ToEntry));
     }
 
+    /// <summary>The windows, by name, for the per-window feed URLs.</summary>
+    public async Task<IReadOnlyList<TargetOption>> GetWindowsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.MaintenanceWindows.AsNoTracking().OrderBy(w => w.Name).Select(w => new TargetOption(w.Id, w.Name)).ToListAsync(cancellationToken);
+    }
+
     /// <summary>The groups the calendar can be filtered by.</summary>
     public async Task<IReadOnlyList<TargetOption>> GetGroupsAsync(CancellationToken cancellationToken)
     {

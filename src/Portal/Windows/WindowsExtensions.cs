@@ -14,6 +14,8 @@ internal static class WindowsExtensions
         builder.Services.AddScoped<WindowCatalog>();
         builder.Services.AddScoped<BlackoutCatalog>();
         builder.Services.AddScoped<CalendarQuery>();
+        builder.Services.AddSingleton<CalendarFeed>();
+        builder.Services.AddSingleton<CalendarFeedTokens>();
         return builder;
     }
 }
