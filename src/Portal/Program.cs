@@ -47,6 +47,7 @@ app.UseAntiforgery();
 app.MapOperations();
 app.MapAccountEndpoints();
 app.MapEnrollmentApi();
+app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
 
