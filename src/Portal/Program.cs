@@ -8,6 +8,7 @@ using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.LocalAgent;
+using PatchPortal.Portal.Operations;
 using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
@@ -29,6 +30,7 @@ builder.AddUserAdministration();
 builder.AddAgentConnectivity();
 builder.AddLocalAgent();
 builder.AddDownloads();
+builder.AddOperations();
 builder.AddRuns();
 
 var app = builder.Build();
@@ -36,12 +38,16 @@ var app = builder.Build();
 app.UseSecurityHeaders();
 app.UsePortalStaticFiles();
 app.UseDownloads();
+app.UseRouting();
+app.UseRequestMetrics();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 
+app.MapOperations();
 app.MapAccountEndpoints();
 app.MapEnrollmentApi();
+app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
 
