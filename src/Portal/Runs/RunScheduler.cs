@@ -169,6 +169,11 @@ public sealed class RunScheduler(
     {
         var now = time.GetUtcNow();
         var run = await db.PatchRuns.SingleOrDefaultAsync(r => r.PlanId == plan.Id && r.OccurrenceStart == occurrence.Start, cancellationToken);
+        if (run is not null && RunRules.IsFinal(run.State))
+        {
+            throw new RunSchedulingException($"Plan '{plan.Name}' already ran for the occurrence at {occurrence.Start:yyyy-MM-dd HH:mm} UTC ({run.State}).");
+        }
+
         if (run is null)
         {
             run = new PatchRun
