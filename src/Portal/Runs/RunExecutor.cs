@@ -40,7 +40,8 @@ public sealed class RunExecutor(
 
     public async Task ExecuteAsync(Guid runId, CancellationToken cancellationToken)
     {
-        if (!await lease.TryAcquireAsync(runId, cancellationToken))
+        var owner = lease.NewOwner();
+        if (!await lease.TryAcquireAsync(runId, owner, cancellationToken))
         {
             RunsLog.ClaimedElsewhere(logger, runId);
             return;
@@ -54,7 +55,7 @@ public sealed class RunExecutor(
                 return;
             }
 
-            var stop = await DispatchAsync(context, cancellationToken);
+            var stop = await DispatchAsync(context, owner, cancellationToken);
             await FinishAsync(context, stop, cancellationToken);
         }
         catch (RunLeaseLostException)
@@ -63,7 +64,7 @@ public sealed class RunExecutor(
         }
         finally
         {
-            await lease.ReleaseAsync(runId);
+            await lease.ReleaseAsync(runId, owner);
         }
     }
 
@@ -151,7 +152,7 @@ public sealed class RunExecutor(
     }
 
     /// <summary>Starts hosts until none is left to start; returns why it stopped early, or null when all ran.</summary>
-    private async Task<string?> DispatchAsync(RunContext context, CancellationToken cancellationToken)
+    private async Task<string?> DispatchAsync(RunContext context, string owner, CancellationToken cancellationToken)
     {
         var running = new Dictionary<long, Task>();
         var renewed = time.GetUtcNow();
@@ -163,7 +164,7 @@ public sealed class RunExecutor(
                 var now = time.GetUtcNow();
                 if (now - renewed >= lease.Duration / 3)
                 {
-                    if (!await lease.RenewAsync(context.RunId, cancellationToken))
+                    if (!await lease.RenewAsync(context.RunId, owner, cancellationToken))
                     {
                         throw new RunLeaseLostException();
                     }

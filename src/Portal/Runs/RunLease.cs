@@ -21,11 +21,14 @@ public sealed class PortalNode
 
     public string Machine { get; }
 
-    /// <summary>The owner written into run leases.</summary>
+    /// <summary>This process: the prefix of every claim its executors take.</summary>
     public string Id { get; }
 
-    /// <summary>The prefix of leases taken by any process on this machine.</summary>
+    /// <summary>The prefix of claims taken by any process on this machine.</summary>
     public string MachinePrefix => Machine + "/";
+
+    /// <summary>A claim owner for one executor: two executors of one run in the same process must not both win.</summary>
+    public string NewClaimOwner() => $"{Id}/{Guid.NewGuid():N}";
 }
 
 /// <summary>
@@ -37,31 +40,34 @@ public sealed class RunLease(IDbContextFactory<PortalDbContext> factory, PortalN
 {
     public TimeSpan Duration => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
-    /// <summary>Claims (or renews) the run for this node; false when another live executor holds it.</summary>
-    public async Task<bool> TryAcquireAsync(Guid runId, CancellationToken cancellationToken)
+    /// <summary>A new owner for one executor's claim (see <see cref="PortalNode.NewClaimOwner"/>).</summary>
+    public string NewOwner() => node.NewClaimOwner();
+
+    /// <summary>Claims (or renews) the run for <paramref name="owner"/>; false when another live executor holds it.</summary>
+    public async Task<bool> TryAcquireAsync(Guid runId, string owner, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var until = now + Duration;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var claimed = await db.PatchRuns
-            .Where(r => r.Id == runId && (r.LeaseOwner == null || r.LeaseOwner == node.Id || r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, node.Id).SetProperty(r => r.LeaseExpiresAt, until), cancellationToken);
+            .Where(r => r.Id == runId && (r.LeaseOwner == null || r.LeaseOwner == owner || r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, owner).SetProperty(r => r.LeaseExpiresAt, until), cancellationToken);
         return claimed == 1;
     }
 
-    /// <summary>Extends this node's claim; false when it was lost (it lapsed and another executor took the run).</summary>
-    public async Task<bool> RenewAsync(Guid runId, CancellationToken cancellationToken)
+    /// <summary>Extends the claim; false when it was lost (it lapsed and another executor took the run).</summary>
+    public async Task<bool> RenewAsync(Guid runId, string owner, CancellationToken cancellationToken)
     {
         var until = time.GetUtcNow() + Duration;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.PatchRuns.Where(r => r.Id == runId && r.LeaseOwner == node.Id)
+        return await db.PatchRuns.Where(r => r.Id == runId && r.LeaseOwner == owner)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, until), cancellationToken) == 1;
     }
 
-    public async Task ReleaseAsync(Guid runId)
+    public async Task ReleaseAsync(Guid runId, string owner)
     {
         await using var db = await factory.CreateDbContextAsync();
-        await db.PatchRuns.Where(r => r.Id == runId && r.LeaseOwner == node.Id)
+        await db.PatchRuns.Where(r => r.Id == runId && r.LeaseOwner == owner)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null));
     }
 
@@ -71,10 +77,11 @@ public sealed class RunLease(IDbContextFactory<PortalDbContext> factory, PortalN
     /// </summary>
     public async Task<int> ReleaseStaleClaimsOfThisMachineAsync(CancellationToken cancellationToken)
     {
-        var prefix = node.MachinePrefix;
+        var machine = node.MachinePrefix;
+        var mine = node.Id + "/";
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         return await db.PatchRuns
-            .Where(r => r.LeaseOwner != null && r.LeaseOwner.StartsWith(prefix) && r.LeaseOwner != node.Id)
+            .Where(r => r.LeaseOwner != null && r.LeaseOwner.StartsWith(machine) && !r.LeaseOwner.StartsWith(mine))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
     }
 

@@ -57,9 +57,9 @@ public sealed class LiveRunTests(RunsFixture fixture)
 
         var done = await fixture.GetRunAsync(runId);
         Assert.True(done.StartedAt >= start, $"the run started at {done.StartedAt:O}, before its occurrence at {start:O}");
-        foreach (var host in Hosts)
+        foreach (var host in done.Hosts)
         {
-            Assert.Single(await fixture.PatchJobsAsync(host, start.AddSeconds(-5)));
+            Assert.Equal(host.AgentJobId, Assert.Single(await fixture.PatchJobsAsync(host.HostName, done.StartedAt!.Value)).JobId);
         }
     }
 
@@ -139,7 +139,6 @@ public sealed class LiveRunTests(RunsFixture fixture)
     public async Task Run_FinishesAfterThePortalIsKilledMidRun_WithEveryHostPatchedExactlyOnce()
     {
         var hosts = Hosts;
-        var since = DateTimeOffset.UtcNow.AddSeconds(-5);
         var runId = await fixture.ArrangeRunAsync("Restarted run", hosts, UnderWay, p => p.BatchSize = 1);
 
         // Mid-run: one host done, the next one's agent job started and recorded.
@@ -166,9 +165,12 @@ public sealed class LiveRunTests(RunsFixture fixture)
         var done = await fixture.GetRunAsync(runId);
         Assert.Equal(3, done.Hosts.Count);
         Assert.All(done.Hosts, h => Assert.Equal((HostRunState.Succeeded, 1), (h.State, h.Attempts)));
-        foreach (var host in hosts)
+        foreach (var host in done.Hosts)
         {
-            Assert.Single(await fixture.PatchJobsAsync(host, since));
+            // The agent's own record: exactly one patch job since the run started, the one the run recorded.
+            var jobs = await fixture.PatchJobsAsync(host.HostName, done.StartedAt!.Value);
+            Assert.True(jobs.Count == 1 && jobs[0].JobId == host.AgentJobId,
+                $"{host.HostName} (recorded job {host.AgentJobId}, run started {done.StartedAt:O}): {string.Join("; ", jobs)}");
         }
     }
 }

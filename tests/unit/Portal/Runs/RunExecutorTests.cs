@@ -181,7 +181,7 @@ public sealed class RunExecutorTests : IDisposable
     public async Task ExecuteAsync_LeavesRunAlone_WhenAnotherExecutorHoldsItsClaim()
     {
         var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"]);
-        Assert.True(await _harness.Lease(new PortalNode("other-machine", "node-b")).TryAcquireAsync(run.Id, CancellationToken.None));
+        await _harness.ClaimAsync(run.Id, new PortalNode("other-machine", "node-b"));
 
         await _harness.ExecuteAsync(run.Id);
 
@@ -190,10 +190,21 @@ public sealed class RunExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task ExecuteAsync_LeavesRunAlone_WhenAnotherExecutorInThisProcessHoldsItsClaim()
+    {
+        var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"]);
+        await _harness.ClaimAsync(run.Id, _harness.Node); // e.g. Hangfire requeued the job while the watchdog started one
+
+        await _harness.ExecuteAsync(run.Id);
+
+        Assert.Empty(_harness.CallsTo(hosts[0]));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_TakesOverRun_WhenOtherExecutorsClaimLapsed()
     {
         var (_, run, _) = await _harness.ScheduledRunAsync(["web-1"]);
-        Assert.True(await _harness.Lease(new PortalNode("other-machine", "node-b")).TryAcquireAsync(run.Id, CancellationToken.None));
+        await _harness.ClaimAsync(run.Id, new PortalNode("other-machine", "node-b"));
         _harness.Time.Advance(TimeSpan.FromSeconds(_harness.Options.LeaseSeconds + 1));
 
         await _harness.ExecuteAsync(run.Id);

@@ -59,6 +59,15 @@ internal sealed class RunHarness : IDisposable
 
     public RunLease Lease(PortalNode? node = null) => new(Database, node ?? Node, Microsoft.Extensions.Options.Options.Create(Options), Time);
 
+    /// <summary>Claims the run as one executor of <paramref name="node"/> would; returns the claim's owner.</summary>
+    public async Task<string> ClaimAsync(Guid runId, PortalNode? node = null)
+    {
+        var lease = Lease(node);
+        var owner = lease.NewOwner();
+        Assert.True(await lease.TryAcquireAsync(runId, owner, CancellationToken.None));
+        return owner;
+    }
+
     public RunExecutor Executor(PortalNode? node = null) => new(
         Database,
         new HostPatcher(Database, Agents, Events, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<HostPatcher>.Instance),

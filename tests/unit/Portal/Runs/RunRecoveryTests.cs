@@ -48,7 +48,7 @@ public sealed class RunRecoveryTests : IDisposable
     {
         var (_, run, _) = await _harness.ScheduledRunAsync(["web-1"]);
         await MarkRunningAsync(run.Id);
-        await _harness.Lease(new PortalNode("other-machine", "node-b")).TryAcquireAsync(run.Id, CancellationToken.None);
+        await _harness.ClaimAsync(run.Id, new PortalNode("other-machine", "node-b"));
 
         await Watchdog().CheckAsync(CancellationToken.None);
 
@@ -87,14 +87,18 @@ public sealed class RunRecoveryTests : IDisposable
         var window = await _harness.WindowAsync();
         var (_, mine, _) = await _harness.ScheduledRunAsync(["web-1"], window: window);
         var (_, theirs, _) = await _harness.ScheduledRunAsync(["web-2"], window: window);
-        await _harness.Lease(new PortalNode("portal-1", "before-restart")).TryAcquireAsync(mine.Id, CancellationToken.None);
-        await _harness.Lease(new PortalNode("portal-2", "alive")).TryAcquireAsync(theirs.Id, CancellationToken.None);
+        var (_, current, _) = await _harness.ScheduledRunAsync(["web-3"], window: window);
+        await _harness.ClaimAsync(mine.Id, new PortalNode("portal-1", "before-restart"));
+        var alive = await _harness.ClaimAsync(theirs.Id, new PortalNode("portal-2", "alive"));
+        var restarted = new PortalNode("portal-1", "after-restart");
+        var ours = await _harness.ClaimAsync(current.Id, restarted);
 
-        var released = await _harness.Lease(new PortalNode("portal-1", "after-restart")).ReleaseStaleClaimsOfThisMachineAsync(CancellationToken.None);
+        var released = await _harness.Lease(restarted).ReleaseStaleClaimsOfThisMachineAsync(CancellationToken.None);
 
         Assert.Equal(1, released);
         Assert.Null((await _harness.Database.GetRunAsync(mine.Id)).LeaseOwner);
-        Assert.Equal("portal-2/alive", (await _harness.Database.GetRunAsync(theirs.Id)).LeaseOwner);
+        Assert.Equal(alive, (await _harness.Database.GetRunAsync(theirs.Id)).LeaseOwner);
+        Assert.Equal(ours, (await _harness.Database.GetRunAsync(current.Id)).LeaseOwner);
     }
 
     [Fact]
