@@ -7,6 +7,7 @@ using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.LocalAgent;
+using PatchPortal.Portal.Plans;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 
@@ -24,6 +25,7 @@ builder.AddGroups();
 builder.AddUserAdministration();
 builder.AddAgentConnectivity();
 builder.AddLocalAgent();
+builder.AddPlans();
 
 var app = builder.Build();
 
