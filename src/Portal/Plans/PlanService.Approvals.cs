@@ -65,8 +65,10 @@ public sealed partial class PlanService
             else
             {
                 PlanTimeline.Record(plan, actor.Name, PlanEventKinds.Approval, $"Revision {plan.Revision} approved ({count}){said}", now);
-                // Touching the plan makes its stamp part of this write, so a concurrent decision cannot slip past.
+                // Touching the plan makes its stamp part of this write, so a concurrent decision cannot slip past
+                // (marked modified explicitly: the same timestamp would otherwise count as no change).
                 plan.UpdatedAt = now;
+                db.Entry(plan).Property(p => p.UpdatedAt).IsModified = true;
             }
 
             switch (await TryDecideAsync(db, decision, cancellationToken))
