@@ -247,6 +247,8 @@ public sealed partial class PlanService
         try
         {
             await runs.ScheduleAsync(planId, actor.Name, cancellationToken);
+            // The scheduler moved the plan on (Approved → Scheduled): open pages show that too.
+            events.Publish(new PlanChanged(planId, PlanChangeKinds.State));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

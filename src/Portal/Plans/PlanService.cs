@@ -562,6 +562,7 @@ public sealed partial class PlanService(
         try
         {
             await runs.UnscheduleAsync(planId, actor.Name, cancellationToken);
+            events.Publish(new PlanChanged(planId, PlanChangeKinds.State));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
