@@ -8,11 +8,18 @@ say() { printf '==> %s\n' "$*"; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages the suites drive for real: Chromium for the browser tests, and apt's own tools (always there).
-if [ ! -x /usr/bin/chromium ]; then
-  say "installing Debian's chromium for the browser tests"
-  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || {
-    echo "could not install chromium"; exit 1; }
+# Debian packages the suites drive for real: Chromium for the browser tests; lintian and rpm (rpmbuild) to build
+# and inspect the .deb and .rpm packages; curl for install.sh. apt's own tools are always there.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v lintian >/dev/null || missing+=(lintian)
+command -v rpmbuild >/dev/null || missing+=(rpm)
+command -v fakeroot >/dev/null || missing+=(fakeroot)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages the tests need: ${missing[*]}"
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || {
+    echo "could not install ${missing[*]}"; exit 1; }
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

@@ -1,6 +1,7 @@
 using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
+using PatchPortal.Portal.Downloads;
 using PatchPortal.Portal.Enrollment;
 using PatchPortal.Portal.Groups;
 using PatchPortal.Portal.Hosts;
@@ -8,8 +9,10 @@ using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.LocalAgent;
 using PatchPortal.Portal.Plans;
+using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
+using PatchPortal.Portal.Windows;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -22,15 +25,19 @@ builder.AddInventory();
 builder.AddPortalDashboard();
 builder.AddHosts();
 builder.AddGroups();
+builder.AddWindows();
 builder.AddUserAdministration();
 builder.AddAgentConnectivity();
 builder.AddLocalAgent();
+builder.AddDownloads();
 builder.AddPlans();
+builder.AddRuns();
 
 var app = builder.Build();
 
 app.UseSecurityHeaders();
 app.UsePortalStaticFiles();
+app.UseDownloads();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

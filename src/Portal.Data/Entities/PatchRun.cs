@@ -41,6 +41,13 @@ public class PatchRun : IConcurrencyStamped
     public DateTimeOffset? FinishedAt { get; set; }
     public string? CancelledBy { get; set; }
 
+    /// <summary>
+    /// The portal node executing the run (machine and process instance); with <see cref="LeaseExpiresAt"/>, it keeps
+    /// two executors off one run. The executor renews it while it works; a crashed node's claim lapses.
+    /// </summary>
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
     public Guid ConcurrencyStamp { get; set; } = Guid.NewGuid();
 
     public ICollection<HostRun> Hosts { get; } = [];

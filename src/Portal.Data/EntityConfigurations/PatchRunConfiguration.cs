@@ -17,6 +17,7 @@ internal sealed class PatchRunConfiguration : IEntityTypeConfiguration<PatchRun>
         builder.Property(r => r.StateReason).HasMaxLength(2000);
         builder.Property(r => r.HangfireJobId).HasMaxLength(100);
         builder.Property(r => r.CancelledBy).HasMaxLength(256);
+        builder.Property(r => r.LeaseOwner).HasMaxLength(200);
         builder.Property(r => r.ConcurrencyStamp).IsConcurrencyToken();
         builder.HasMany(r => r.Hosts).WithOne().HasForeignKey(h => h.RunId).OnDelete(DeleteBehavior.Cascade);
     }

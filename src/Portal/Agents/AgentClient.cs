@@ -85,6 +85,17 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
     public Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
         GetAsync<JobDetail>(agent, $"api/v1/jobs/{Uri.EscapeDataString(jobId)}", TimeSpan.FromSeconds(15), cancellationToken);
 
+    public async Task<AgentCallResult<IReadOnlyList<JobSummary>>> ListJobsAsync(AgentEndpoint agent, string operation, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operation);
+        var result = await GetAsync<JobListResponse>(agent,
+            $"api/v1/jobs?operation={Uri.EscapeDataString(operation)}&sort=created_at&order=desc&limit={Math.Clamp(limit, 1, PageSize)}",
+            TimeSpan.FromSeconds(15), cancellationToken);
+        return result.Failure is { } failure
+            ? AgentCallResult.Fail<IReadOnlyList<JobSummary>>(failure)
+            : AgentCallResult.Ok(result.Value!.Jobs);
+    }
+
     public Task<AgentCallResult<JobAccepted>> RebootAsync(AgentEndpoint agent, string reason, CancellationToken cancellationToken) =>
         PostOnceAsync<JobAccepted>(agent, "api/v1/system/reboot", new RebootRequest { DelaySeconds = 0, Reason = reason }, cancellationToken);
 

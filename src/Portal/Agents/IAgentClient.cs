@@ -27,6 +27,9 @@ public interface IAgentClient
 
     Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken);
 
+    /// <summary>The agent's most recent jobs of one operation (newest first, at most <paramref name="limit"/>).</summary>
+    Task<AgentCallResult<IReadOnlyList<JobSummary>>> ListJobsAsync(AgentEndpoint agent, string operation, int limit, CancellationToken cancellationToken);
+
     Task<AgentCallResult<JobAccepted>> RebootAsync(AgentEndpoint agent, string reason, CancellationToken cancellationToken);
 
     /// <summary>Undoes a finished job by restoring the versions it recorded before.</summary>

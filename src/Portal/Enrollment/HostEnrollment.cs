@@ -68,8 +68,10 @@ public sealed class HostEnrollment(
             After = new { host = host.Name, expires_at = expires },
         }, cancellationToken);
 
-        var command = $"sudo patch-agent enroll --portal {portalUrl.Value} --token {token} --ca-fingerprint sha256:{ca.CaFingerprint} --hostname {host.Name} --port {host.AgentPort}";
-        return new EnrollmentTicket(token, expires, command);
+        var arguments = $"--portal {portalUrl.Value} --token {token} --ca-fingerprint sha256:{ca.CaFingerprint} --hostname {host.Name} --port {host.AgentPort}";
+        var command = $"sudo patch-agent enroll {arguments}";
+        var install = $"curl -fsSL {portalUrl.Value.TrimEnd('/')}/downloads/install.sh | sudo sh -s -- {arguments}";
+        return new EnrollmentTicket(token, expires, command, install);
     }
 
     public async Task<EnrollmentOutcome> CompleteAsync(EnrollmentRequest request, string? sourceAddress, CancellationToken cancellationToken)

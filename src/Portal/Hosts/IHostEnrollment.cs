@@ -8,4 +8,8 @@ public interface IHostEnrollment
 }
 
 /// <summary>The token and the exact command to run on the host.</summary>
-public sealed record EnrollmentTicket(string Token, DateTimeOffset ExpiresAt, string Command);
+/// <summary>
+/// A one-time token with the two ways to use it on the host: <see cref="Command"/> where the agent is installed
+/// already, <see cref="InstallCommand"/> to install the package from the portal's /downloads and enrol in one go.
+/// </summary>
+public sealed record EnrollmentTicket(string Token, DateTimeOffset ExpiresAt, string Command, string InstallCommand);

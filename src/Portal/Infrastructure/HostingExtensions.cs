@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 
 namespace PatchPortal.Portal.Infrastructure;
@@ -9,6 +10,7 @@ internal static class HostingExtensions
 
     public static WebApplicationBuilder AddPortalHosting(this WebApplicationBuilder builder)
     {
+        builder.AddPortalConfigFile();
         var urls = builder.Configuration[$"{PortalOptions.Section}:Urls"];
         if (string.IsNullOrWhiteSpace(urls))
         {
@@ -17,10 +19,40 @@ internal static class HostingExtensions
 
         builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(urls) ? DefaultUrls : urls);
 
+        // Under systemd (Type=notify) the unit is "started" only once the portal listens; logs go to the journal.
+        builder.Services.AddSystemd();
+
         // Blazor's own scripts are static web assets; load their manifest also outside Development so the
         // build output runs as `dotnet run` does.
         builder.WebHost.UseStaticWebAssets();
         return builder;
+    }
+
+    /// <summary>
+    /// Reads the operator's JSON file named by <c>Portal:Config</c> (the packaged service passes
+    /// <c>--Portal:Config=/etc/patch-portal/portal.json</c>). It sits above appsettings.json and below environment
+    /// variables and the command line, so a one-off <c>--Portal:Urls=...</c> still wins over the file.
+    /// </summary>
+    private static void AddPortalConfigFile(this WebApplicationBuilder builder)
+    {
+        var path = builder.Configuration[$"{PortalOptions.Section}:Config"];
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return;
+        }
+
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"Portal:Config names {full}, which does not exist.", full);
+        }
+
+        // Right after appsettings(.Environment).json, which come after the DOTNET_-prefixed variables and before
+        // the unprefixed variables and the command line.
+        var sources = builder.Configuration.Sources;
+        var at = sources.ToList().FindLastIndex(s => s is JsonConfigurationSource);
+        var file = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Sources[0];
+        sources.Insert(at + 1, file);
     }
 
     /// <summary>Serves the repository's top-level wwwroot (copied next to the assembly as portal-wwwroot).</summary>

@@ -5,6 +5,7 @@ using MudBlazor;
 using PatchPortal.Portal.Account;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Infrastructure;
+using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
 
 namespace PatchPortal.Portal.Plans;
@@ -29,6 +30,7 @@ public sealed partial class PlanPage
     private string? _manifestFilter;
     private TimeZoneInfo? _zone;
     private IDisposable? _subscription;
+    private IDisposable? _runSubscription;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -47,6 +49,9 @@ public sealed partial class PlanPage
 
     [Inject]
     private PlanEventHub Events { get; set; } = default!;
+
+    [Inject]
+    private RunEventHub RunEvents { get; set; } = default!;
 
     [Inject]
     private IDialogService Dialogs { get; set; } = default!;
@@ -85,6 +90,8 @@ public sealed partial class PlanPage
         _canOperate = (await Authorization.AuthorizeAsync(user, PortalPolicies.Operate)).Succeeded;
         _canApprove = (await Authorization.AuthorizeAsync(user, PortalPolicies.Approve)).Succeeded;
         _subscription = Events.Subscribe(OnPlanChanged);
+        // The run engine moves the plan (Scheduled → Running → an end state) and reports on the run hub.
+        _runSubscription = RunEvents.Subscribe(OnRunChanged);
     }
 
     protected override async Task OnParametersSetAsync() => await LoadAsync(withManifest: true);
@@ -132,6 +139,20 @@ public sealed partial class PlanPage
                 await LoadAsync(withManifest: change.What is PlanChangeKinds.DryRunFinished or PlanChangeKinds.Edited);
             }
 
+            StateHasChanged();
+        });
+    }
+
+    private void OnRunChanged(RunChanged change)
+    {
+        if (change.HostRunId is not null || _plan is null)
+        {
+            return;
+        }
+
+        _ = InvokeAsync(async () =>
+        {
+            await LoadAsync(withManifest: false);
             StateHasChanged();
         });
     }
@@ -316,5 +337,9 @@ public sealed partial class PlanPage
 
     private static string Label(PlanState? state) => state is { } s ? PlanStateChip.Label(s) : "new";
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _runSubscription?.Dispose();
+    }
 }

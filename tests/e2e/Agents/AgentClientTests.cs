@@ -40,6 +40,7 @@ public sealed class AgentClientTests : IAsyncLifetime
         {
             ["Tls"] = new JsonObject { ["Certificate"] = certPath, ["Key"] = keyPath, ["ClientCa"] = caPath },
             ["AllowedClients"] = new JsonArray(_ca.ClientIdentity),
+            ["Simulated"] = new JsonObject { ["JobDurationMs"] = 3000 },
         }, waitUntilReady: false);
         _revoked = new RevokedCertificates();
         _connections = new AgentConnections(new AgentCertificateValidator(_ca, _revoked), _revoked);
@@ -108,6 +109,102 @@ public sealed class AgentClientTests : IAsyncLifetime
     {
         var result = await Client.GetHealthAsync(_endpoint with { CertificateFingerprint = null }, CancellationToken.None);
         Assert.Equal(AgentFailureKind.NotEnrolled, result.Failure?.Kind);
+    }
+
+    [Fact]
+    public async Task DryRunPatches_ReturnsTheManifest_WithoutChangingAnything()
+    {
+        var before = await Client.ListPatchesAsync(_endpoint, CancellationToken.None);
+
+        var manifest = await Client.DryRunPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+
+        Assert.True(manifest.Succeeded, manifest.Failure?.Message);
+        Assert.Equal(before.Value!.Count, manifest.Value!.Changes.Count);
+        Assert.All(manifest.Value.Changes, c => Assert.NotEqual(c.From, c.To));
+        Assert.Equal(before.Value.Count, (await Client.ListPatchesAsync(_endpoint, CancellationToken.None)).Value!.Count);
+    }
+
+    [Fact]
+    public async Task FollowJob_StreamsStatusThenCompletes_WhenThePatchJobFinishes()
+    {
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        Assert.True(accepted.Succeeded, accepted.Failure?.Message);
+
+        var events = await FollowAsync(accepted.Value!.JobId);
+
+        Assert.Contains(events, e => e is AgentJobStatusChanged { Status.Status: "running" });
+        var completed = Assert.IsType<AgentJobCompleted>(events[^1]);
+        Assert.Equal("completed", completed.Detail.Status);
+        Assert.NotEmpty(completed.Detail.Changes);
+        Assert.Empty((await Client.ListPatchesAsync(_endpoint, CancellationToken.None)).Value!);
+    }
+
+    [Fact]
+    public async Task FollowJob_CompletesAtOnce_WhenTheJobFinishedBeforeFollowing()
+    {
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var jobId = accepted.Value!.JobId;
+        await Wait.UntilAsync(async () => (await Client.GetJobAsync(_endpoint, jobId, CancellationToken.None)).Value?.Status == "completed",
+            TimeSpan.FromSeconds(60), "the job to finish");
+
+        var events = await FollowAsync(jobId);
+
+        var completed = Assert.IsType<AgentJobCompleted>(Assert.Single(events));
+        Assert.Equal(jobId, completed.Detail.JobId);
+    }
+
+    [Fact]
+    public async Task FollowJob_EndsWithStreamLost_WhenTheAgentGoesAway()
+    {
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var following = FollowAsync(accepted.Value!.JobId);
+        await Wait.UntilAsync(() => Task.FromResult(_agent.Output.Any(line => line.Contains(accepted.Value.JobId, StringComparison.Ordinal)) || following.IsCompleted),
+            TimeSpan.FromSeconds(30), "the agent to log the job");
+
+        await _agent.KillAsync();
+        var events = await following;
+
+        var lost = Assert.IsType<AgentJobStreamLost>(events[^1]);
+        Assert.True(lost.Failure.IsTransient, lost.Failure.Message);
+    }
+
+    [Fact]
+    public async Task RollbackJob_RestoresThePendingUpdates_WhenThePatchJobIsUndone()
+    {
+        var pending = (await Client.ListPatchesAsync(_endpoint, CancellationToken.None)).Value!.Count;
+        var applied = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        Assert.IsType<AgentJobCompleted>((await FollowAsync(applied.Value!.JobId))[^1]);
+
+        var rollback = await Client.RollbackJobAsync(_endpoint, applied.Value.JobId, CancellationToken.None);
+
+        Assert.True(rollback.Succeeded, rollback.Failure?.Message);
+        var done = Assert.IsType<AgentJobCompleted>((await FollowAsync(rollback.Value!.JobId))[^1]);
+        Assert.Equal("completed", done.Detail.Status);
+        Assert.Equal(pending, (await Client.ListPatchesAsync(_endpoint, CancellationToken.None)).Value!.Count);
+    }
+
+    [Fact]
+    public async Task CancelJob_CancelsTheRunningJob()
+    {
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+
+        var cancelled = await Client.CancelJobAsync(_endpoint, accepted.Value!.JobId, CancellationToken.None);
+
+        Assert.True(cancelled.Succeeded, cancelled.Failure?.Message);
+        Assert.Equal("cancelled", cancelled.Value!.CurrentStatus);
+        Assert.Equal("cancelled", (await Client.GetJobAsync(_endpoint, accepted.Value.JobId, CancellationToken.None)).Value!.Status);
+    }
+
+    private async Task<List<AgentJobEvent>> FollowAsync(string jobId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var events = new List<AgentJobEvent>();
+        await foreach (var item in Client.FollowJobAsync(_endpoint, jobId, timeout.Token))
+        {
+            events.Add(item);
+        }
+
+        return events;
     }
 
     private string Write(string name, string content, UnixFileMode mode)

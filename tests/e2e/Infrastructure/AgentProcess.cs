@@ -19,6 +19,12 @@ public sealed class AgentProcess : IAsyncDisposable
     private readonly TestPki _pki;
     private Process? _process;
 
+    /// <summary>An installed program to run directly; null runs the built patch-agent.dll with dotnet.</summary>
+    private string? _program;
+
+    /// <summary>False for an installed agent: its directories belong to the package, not to the test.</summary>
+    private bool _ownsDataDir = true;
+
     private AgentProcess(TestPki pki, IPAddress address, int port, string dataDir, string configPath, string[] extraArgs)
     {
         _pki = pki;
@@ -95,15 +101,36 @@ public sealed class AgentProcess : IAsyncDisposable
         return agent.ExitCode is null ? agent : throw new InvalidOperationException(agent.ToString());
     }
 
+    /// <summary>
+    /// Starts a packaged agent (the self-contained program) on its installed configuration, listening on the given
+    /// loopback address instead of the packaged 0.0.0.0; stopping it leaves the package's files alone.
+    /// </summary>
+    public static async Task<AgentProcess> StartInstalledAsync(TestPki pki, string program, string configPath, IPAddress address, int port)
+    {
+        var agent = new AgentProcess(pki, address, port, Path.GetDirectoryName(configPath)!, configPath, [$"--Agent:Urls=https://{address}:{port}"])
+        {
+            _program = program,
+            _ownsDataDir = false,
+        };
+        agent.Start();
+        await Wait.UntilAsync(() => Task.FromResult(agent.Output.Any(l => l.Contains("Now listening", StringComparison.Ordinal)) || agent.ExitCode is not null),
+            TimeSpan.FromSeconds(60), "the installed agent to listen");
+        return agent.ExitCode is null ? agent : throw new InvalidOperationException(agent.ToString());
+    }
+
     public void Start()
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(_program ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        startInfo.ArgumentList.Add(Repository.ProductPath("Agent", "patch-agent.dll"));
+        if (_program is null)
+        {
+            startInfo.ArgumentList.Add(Repository.ProductPath("Agent", "patch-agent.dll"));
+        }
+
         startInfo.ArgumentList.Add("--config");
         startInfo.ArgumentList.Add(ConfigPath);
         foreach (var argument in ExtraArgs)
@@ -223,6 +250,11 @@ public sealed class AgentProcess : IAsyncDisposable
     {
         await KillAsync();
         _process?.Dispose();
+        if (!_ownsDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);

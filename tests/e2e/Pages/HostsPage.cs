@@ -76,6 +76,18 @@ public sealed class HostsPage(IPage page) : ShellPage(page)
         return result;
     }
 
+    /// <summary>Adds a host and returns the once-shown install command (install.sh from the portal, then enrolment).</summary>
+    public async Task<string> AddHostForInstallAsync(string name, string address)
+    {
+        await SubmitNewHostAsync(name, address);
+        var dialog = TicketDialog(name);
+        await Assertions.Expect(dialog).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var command = await dialog.GetByLabel("Install command", new() { Exact = true }).InputValueAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        return command;
+    }
+
     /// <summary>Reads the once-shown token and command, then closes the dialog with Done.</summary>
     public async Task<(string Token, string Command)> ReadTicketAsync(string name)
     {

@@ -14,7 +14,8 @@ internal sealed class FakeHostEnrollment : IHostEnrollment
         Calls.Enqueue((hostId, actor, sourceAddress));
         var token = $"tok-{Calls.Count}-{hostId:N}";
         return Task.FromResult(new EnrollmentTicket(token, new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero),
-            $"sudo patch-agent enroll --portal https://portal.example.test --token {token}"));
+            $"sudo patch-agent enroll --portal https://portal.example.test --token {token}",
+            $"curl -fsSL https://portal.example.test/downloads/install.sh | sudo sh -s -- --portal https://portal.example.test --token {token}"));
     }
 }
 

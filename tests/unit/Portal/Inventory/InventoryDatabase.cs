@@ -39,6 +39,18 @@ internal sealed class InventoryDatabase : IDbContextFactory<PortalDbContext>, ID
         }
     }
 
+    /// <summary>How many SQL commands ran so far (a cheap sign of activity).</summary>
+    public int SqlCount
+    {
+        get
+        {
+            lock (_sql)
+            {
+                return _sql.Count;
+            }
+        }
+    }
+
     public void ClearSql()
     {
         lock (_sql)

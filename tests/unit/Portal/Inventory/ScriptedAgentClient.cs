@@ -53,6 +53,9 @@ internal sealed class ScriptedAgentClient : IAgentClient
     public Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
         Answer(agent, $"job {jobId}", s => s.Job);
 
+    public Task<AgentCallResult<IReadOnlyList<JobSummary>>> ListJobsAsync(AgentEndpoint agent, string operation, int limit, CancellationToken cancellationToken) =>
+        Answer(agent, $"jobs {operation}", s => s.Jobs);
+
     public Task<AgentCallResult<JobAccepted>> RebootAsync(AgentEndpoint agent, string reason, CancellationToken cancellationToken) =>
         Answer(agent, "reboot", s => s.Reboot);
 
@@ -65,7 +68,13 @@ internal sealed class ScriptedAgentClient : IAgentClient
     public async IAsyncEnumerable<AgentJobEvent> FollowJobAsync(AgentEndpoint agent, string jobId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         _calls.Enqueue((agent.HostId, $"follow {jobId}"));
-        foreach (var item in For(agent.HostId).Stream(jobId))
+        var script = For(agent.HostId);
+        if (script.OnFollow is { } hook)
+        {
+            await hook(jobId, cancellationToken);
+        }
+
+        foreach (var item in script.Stream(jobId))
         {
             cancellationToken.ThrowIfCancellationRequested();
             await Task.Yield();
@@ -149,11 +158,16 @@ internal sealed class AgentScript
 
     public AgentCallResult<JobDetail> Job { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Finished("job-1", JobStatuses.Completed));
 
+    public AgentCallResult<IReadOnlyList<JobSummary>> Jobs { get; set; } = AgentCallResult.Ok<IReadOnlyList<JobSummary>>([]);
+
     public AgentCallResult<JobAccepted> Reboot { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Accepted("reboot-1", JobOperations.Reboot));
 
     public AgentCallResult<JobAccepted> Rollback { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Accepted("rollback-1", JobOperations.Rollback));
 
     public AgentCallResult<JobDeleteResponse> Cancel { get; set; } = AgentCallResult.Ok(new JobDeleteResponse("job-1", JobStatuses.Running, JobStatuses.Cancelled, "cancelled"));
+
+    /// <summary>Runs when a job is followed, before the stream yields (a test holds a job "running" with it).</summary>
+    public Func<string, CancellationToken, Task>? OnFollow { get; set; }
 
     /// <summary>What following a job yields; by default the job completes at once with <see cref="Job"/>'s detail (or the stream is lost when that failed).</summary>
     public Func<string, IEnumerable<AgentJobEvent>> Stream { get; set; }
@@ -170,6 +184,7 @@ internal sealed class AgentScript
         DryRun = AgentCallResult.Fail<DryRunManifest>(failure);
         Apply = AgentCallResult.Fail<JobAccepted>(failure);
         Job = AgentCallResult.Fail<JobDetail>(failure);
+        Jobs = AgentCallResult.Fail<IReadOnlyList<JobSummary>>(failure);
         Reboot = AgentCallResult.Fail<JobAccepted>(failure);
         Rollback = AgentCallResult.Fail<JobAccepted>(failure);
         Cancel = AgentCallResult.Fail<JobDeleteResponse>(failure);

@@ -33,6 +33,7 @@ public sealed class PlanPageTests : PortalComponentTestContext, IAsyncLifetime
         Services.AddSingleton(_plans.DryRun);
         Services.AddSingleton(_plans.Board);
         Services.AddSingleton(_plans.Events);
+        Services.AddSingleton(new PatchPortal.Portal.Runs.RunEventHub());
         JSInterop.Setup<string?>("patchPortal.timeZone").SetResult("Europe/Berlin");
     }
 

@@ -1,0 +1,87 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PatchPortal.Portal.Data;
+using PatchPortal.Portal.Data.Entities;
+
+namespace PatchPortal.Portal.Runs;
+
+/// <summary>This portal process: its machine and a random id per start, so a restarted portal knows its old claims.</summary>
+public sealed class PortalNode
+{
+    public PortalNode()
+        : this(Environment.MachineName, Guid.NewGuid().ToString("N"))
+    {
+    }
+
+    public PortalNode(string machine, string instance)
+    {
+        Machine = machine;
+        Id = $"{machine}/{instance}";
+    }
+
+    public string Machine { get; }
+
+    /// <summary>The owner written into run leases.</summary>
+    public string Id { get; }
+
+    /// <summary>The prefix of leases taken by any process on this machine.</summary>
+    public string MachinePrefix => Machine + "/";
+}
+
+/// <summary>
+/// The claim an executor holds on a run while it works, renewed as it goes: a second executor of the same run
+/// (Hangfire requeueing a job, the watchdog, a second node) sees a live claim and leaves the run alone. Each claim
+/// is one conditional UPDATE, so two claimants cannot both win.
+/// </summary>
+public sealed class RunLease(IDbContextFactory<PortalDbContext> factory, PortalNode node, IOptions<RunsOptions> options, TimeProvider time)
+{
+    public TimeSpan Duration => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+
+    /// <summary>Claims (or renews) the run for this node; false when another live executor holds it.</summary>
+    public async Task<bool> TryAcquireAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var until = now + Duration;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var claimed = await db.PatchRuns
+            .Where(r => r.Id == runId && (r.LeaseOwner == null || r.LeaseOwner == node.Id || r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, node.Id).SetProperty(r => r.LeaseExpiresAt, until), cancellationToken);
+        return claimed == 1;
+    }
+
+    /// <summary>Extends this node's claim; false when it was lost (it lapsed and another executor took the run).</summary>
+    public async Task<bool> RenewAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var until = time.GetUtcNow() + Duration;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.PatchRuns.Where(r => r.Id == runId && r.LeaseOwner == node.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, until), cancellationToken) == 1;
+    }
+
+    public async Task ReleaseAsync(Guid runId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        await db.PatchRuns.Where(r => r.Id == runId && r.LeaseOwner == node.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null));
+    }
+
+    /// <summary>
+    /// Drops claims that earlier processes on this machine left when they stopped (they cannot be alive: one
+    /// machine runs one portal node per database), so a restarted portal resumes at once.
+    /// </summary>
+    public async Task<int> ReleaseStaleClaimsOfThisMachineAsync(CancellationToken cancellationToken)
+    {
+        var prefix = node.MachinePrefix;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.PatchRuns
+            .Where(r => r.LeaseOwner != null && r.LeaseOwner.StartsWith(prefix) && r.LeaseOwner != node.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+    }
+
+    /// <summary>Whether nobody works on the run now (no claim, or a lapsed one).</summary>
+    public static bool IsFree(PatchRun run, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return run.LeaseOwner is null || run.LeaseExpiresAt is null || run.LeaseExpiresAt < now;
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace PatchPortal.Portal.Windows;
+
+internal static class WindowsExtensions
+{
+    /// <summary>Maintenance windows, blackouts, the calendar and its iCalendar feeds.</summary>
+    public static IHostApplicationBuilder AddWindows(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IMaintenanceSchedule, MaintenanceSchedule>();
+        builder.Services.AddSingleton<IBlackoutCalendar, BlackoutCalendar>();
+        builder.Services.AddSingleton<CalendarChangeHub>();
+        builder.Services.AddScoped<WindowCatalog>();
+        builder.Services.AddScoped<BlackoutCatalog>();
+        return builder;
+    }
+}
