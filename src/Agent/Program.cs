@@ -54,6 +54,7 @@ app.MapPackagesApi();
 app.MapPatchesApi();
 app.MapJobsApi();
 app.MapJobsWebSocket();
+app.MapAgentMetrics();
 await app.RunAsync();
 return 0;
 

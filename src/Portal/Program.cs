@@ -8,6 +8,7 @@ using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.LocalAgent;
+using PatchPortal.Portal.Operations;
 using PatchPortal.Portal.Plans;
 using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
@@ -30,6 +31,7 @@ builder.AddUserAdministration();
 builder.AddAgentConnectivity();
 builder.AddLocalAgent();
 builder.AddDownloads();
+builder.AddOperations();
 builder.AddPlans();
 builder.AddRuns();
 
@@ -38,12 +40,16 @@ var app = builder.Build();
 app.UseSecurityHeaders();
 app.UsePortalStaticFiles();
 app.UseDownloads();
+app.UseRouting();
+app.UseRequestMetrics();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 
+app.MapOperations();
 app.MapAccountEndpoints();
 app.MapEnrollmentApi();
+app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using PatchPortal.Agent.Configuration;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Agent.Machine;
+using Prometheus;
 
 namespace PatchPortal.Agent.Api;
 
@@ -87,12 +88,24 @@ public static class AgentApiExtensions
             };
         });
         app.UseRouting();
+        app.UseHttpMetrics(metrics => metrics.ReduceStatusCodeCardinality());
         if (options.Limits.RequestsPerMinute > 0)
         {
             app.UseRateLimiter();
         }
 
         app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>
+    /// <c>GET /metrics</c> (ext): Prometheus text, requests by route and jobs by operation, state and duration. It sits
+    /// behind the same mTLS and allow-lists as the API: give Prometheus a client certificate listed in AllowedClients.
+    /// </summary>
+    public static WebApplication MapAgentMetrics(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapMetrics("/metrics");
         return app;
     }
 }

@@ -403,10 +403,16 @@ public sealed partial class JobManager : IJobManager, IDisposable
         job.TransitionTo(status, _time.GetUtcNow(), message);
         TrySave(job);
         _hub.Publish(job.Id, WsMessageTypes.JobStatus, job.ToStatusPayload());
+        if (status == JobStatuses.Running)
+        {
+            JobMetrics.JobStarted(job);
+        }
+
         if (job.IsFinal)
         {
             _hub.Publish(job.Id, WsMessageTypes.JobComplete, job.ToDetail());
             _logger.JobFinished(job.Id, job.Operation, job.Status);
+            JobMetrics.JobFinished(job);
         }
     }
 

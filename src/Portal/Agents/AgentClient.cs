@@ -186,9 +186,13 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
                 return Failed<T>(agent, AgentFailureKind.AgentError, $"{error.Code}: {error.Message}", error.Code);
             }
 
-            return envelope.Data is { } data
-                ? AgentCallResult.Ok(data)
-                : Failed<T>(agent, AgentFailureKind.InvalidResponse, "the agent's answer holds no data");
+            if (envelope.Data is not { } data)
+            {
+                return Failed<T>(agent, AgentFailureKind.InvalidResponse, "the agent's answer holds no data");
+            }
+
+            Operations.PortalMetrics.AgentCalls.WithLabels("ok").Inc();
+            return AgentCallResult.Ok(data);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -209,6 +213,7 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
 
     private AgentCallResult<T> Failed<T>(AgentEndpoint agent, AgentFailureKind kind, string message, string? code = null)
     {
+        Operations.PortalMetrics.AgentCalls.WithLabels(kind.ToString()).Inc();
         LogFailed(logger, agent.Name, kind, message);
         return AgentCallResult.Fail<T>(new AgentFailure(kind, message, code));
     }

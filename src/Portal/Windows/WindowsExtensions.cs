@@ -13,6 +13,9 @@ internal static class WindowsExtensions
         builder.Services.AddSingleton<CalendarChangeHub>();
         builder.Services.AddScoped<WindowCatalog>();
         builder.Services.AddScoped<BlackoutCatalog>();
+        builder.Services.AddScoped<CalendarQuery>();
+        builder.Services.AddSingleton<CalendarFeed>();
+        builder.Services.AddSingleton<CalendarFeedTokens>();
         return builder;
     }
 }

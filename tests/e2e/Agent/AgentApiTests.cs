@@ -34,6 +34,26 @@ public sealed class AgentApiTests(AgentFixture fixture)
     }
 
     [Fact]
+    public async Task Metrics_CountsRequestsAndFinishedJobs_InPrometheusFormat()
+    {
+        // One patch applied and rolled back again: two finished jobs, and the agent's state as it was.
+        var patch = (await Client.GetEnvelopeAsync("api/v1/patches?limit=1")).Data.GetProperty("patches")[0].GetProperty("name").GetString();
+        var applied = await Client.SendEnvelopeAsync(HttpMethod.Post, "api/v1/patches/apply", $$"""{"packages":["{{patch}}"]}""");
+        var job = await Client.WaitForJobAsync(applied.Data.GetProperty("job_id").GetString()!);
+        var rollback = await Client.SendEnvelopeAsync(HttpMethod.Post, $"api/v1/jobs/{job.GetProperty("job_id").GetString()}/rollback");
+        await Client.WaitForJobAsync(rollback.Data.GetProperty("job_id").GetString()!);
+
+        using var response = await Client.GetAsync(new Uri("metrics", UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("patchagent_jobs_finished_total{operation=\"patch_apply\",status=\"completed\"}", text, StringComparison.Ordinal);
+        Assert.Contains("patchagent_job_duration_seconds_count{operation=\"rollback\",status=\"completed\"}", text, StringComparison.Ordinal);
+        Assert.Contains("http_request_duration_seconds_count{", text, StringComparison.Ordinal);
+        Assert.Contains("endpoint=\"/api/v1/patches/apply\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SystemInfo_DescribesThisHost()
     {
         var data = (await Client.GetEnvelopeAsync("api/v1/system/info")).Data;
