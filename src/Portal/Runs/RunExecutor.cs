@@ -185,6 +185,14 @@ public sealed class RunExecutor(
                     running[host.Id] = Start(context, host, cancellationToken);
                 }
 
+                if (running.Count == 0 && !hosts.Any(h => h.State is HostRunState.Pending or HostRunState.Retrying))
+                {
+                    // Every host has ended (also while paused): a cancel or halt still explains the end, a cutoff does not.
+                    return run.CancelledBy is not null
+                        ? run.StateReason ?? $"Cancelled by {run.CancelledBy}."
+                        : RunRules.HaltReason(hosts, context.MaxFailures, context.MaxFailuresIsPercent);
+                }
+
                 var stop = StopReason(run, hosts, now, context);
                 if (stop is not null)
                 {
@@ -226,11 +234,6 @@ public sealed class RunExecutor(
                     if (changed)
                     {
                         continue; // a host was skipped: look again with fresh records
-                    }
-
-                    if (running.Count == 0 && !hosts.Any(h => h.State is HostRunState.Pending or HostRunState.Retrying))
-                    {
-                        return null;
                     }
                 }
 

@@ -31,6 +31,11 @@ internal static class RunsExtensions
         services.AddSingleton<RunLease>();
         services.AddSingleton<HostPatcher>();
         services.AddTransient<RunExecutor>();
+        services.AddTransient<RunWatchdog>();
+        services.AddTransient<HostRollbackJob>();
+        services.AddScoped<RunControl>();
+        services.AddSingleton<RunQuery>();
+        services.AddHostedService<RunRecovery>();
         return builder;
     }
 }

@@ -45,4 +45,10 @@ internal static partial class RunsLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: work on host {Host} failed unexpectedly")]
     public static partial void HostCrashed(ILogger logger, Exception exception, Guid runId, string host);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} ({State}) had no executor; Hangfire job {JobId} resumes it")]
+    public static partial void Resumed(ILogger logger, Guid runId, RunState state, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released {Count} run claims left by this machine's previous portal process")]
+    public static partial void StaleClaimsReleased(ILogger logger, int count);
 }

@@ -184,6 +184,21 @@ public sealed class AgentClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListJobs_ReturnsPatchJobsNewestFirst_WhenTheAgentRanSome()
+    {
+        var first = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        Assert.IsType<AgentJobCompleted>((await FollowAsync(first.Value!.JobId))[^1]);
+        var second = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        Assert.IsType<AgentJobCompleted>((await FollowAsync(second.Value!.JobId))[^1]);
+
+        var jobs = await Client.ListJobsAsync(_endpoint, "patch_apply", 10, CancellationToken.None);
+
+        Assert.True(jobs.Succeeded, jobs.Failure?.Message);
+        Assert.Equal([second.Value.JobId, first.Value.JobId], jobs.Value!.Select(j => j.JobId));
+        Assert.All(jobs.Value!, j => Assert.Equal(("patch_apply", "completed"), (j.Operation, j.Status)));
+    }
+
+    [Fact]
     public async Task CancelJob_CancelsTheRunningJob()
     {
         var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);

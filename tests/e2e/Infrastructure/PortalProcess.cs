@@ -13,12 +13,15 @@ public sealed class PortalProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly IReadOnlyDictionary<string, string> _settings;
+    private bool _ownsDataDir = true;
 
-    private PortalProcess(Process process, Uri baseAddress, string dataDir)
+    private PortalProcess(Process process, Uri baseAddress, string dataDir, IReadOnlyDictionary<string, string> settings)
     {
         _process = process;
         BaseAddress = baseAddress;
         DataDir = dataDir;
+        _settings = settings;
     }
 
     public Uri BaseAddress { get; }
@@ -28,7 +31,26 @@ public sealed class PortalProcess : IAsyncDisposable
     /// <summary>Everything the portal wrote to stdout and stderr so far (for failure messages).</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 
-    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
+    public static Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout) =>
+        StartAsync(settings, timeout, dataDir: null);
+
+    /// <summary>
+    /// Kills the portal the hard way (as a crash or power loss would) and starts it again on the same data directory
+    /// (database, Hangfire's jobs, CA, keys) and a new port; the returned process owns the data directory from now on.
+    /// </summary>
+    public async Task<PortalProcess> RestartAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _ownsDataDir = false;
+        return await StartAsync(_settings, timeout, DataDir);
+    }
+
+    private static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout, string? dataDir)
     {
         var assembly = TestPaths.PortalAssembly;
         if (!File.Exists(assembly))
@@ -36,7 +58,7 @@ public sealed class PortalProcess : IAsyncDisposable
             throw new FileNotFoundException("Build the solution first: the portal assembly is missing.", assembly);
         }
 
-        var dataDir = Path.Combine(Path.GetTempPath(), "patchportal-e2e-" + Guid.NewGuid().ToString("N"));
+        dataDir ??= Path.Combine(Path.GetTempPath(), "patchportal-e2e-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDir);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
 
@@ -61,7 +83,7 @@ public sealed class PortalProcess : IAsyncDisposable
         start.Environment.Remove("ASPNETCORE_URLS");
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var portal = new PortalProcess(process, baseAddress, dataDir);
+        var portal = new PortalProcess(process, baseAddress, dataDir, settings);
         process.OutputDataReceived += (_, e) => portal.Collect(e.Data);
         process.ErrorDataReceived += (_, e) => portal.Collect(e.Data);
         process.Start();
@@ -145,6 +167,11 @@ public sealed class PortalProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (!_ownsDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -133,6 +133,23 @@ internal sealed class RunHarness : IDisposable
         await task;
     }
 
+    public RunControl Control() => new(Database, Agents, Jobs, Signals, Events, new AuditLog(Database, Time), Time);
+
+    /// <summary>Waits (in real time) until <paramref name="condition"/> holds; fails the test after 30 s.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var limit = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > limit)
+            {
+                throw new TimeoutException($"Waited 30 s for: {what}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
     public static HostRun Host(IEnumerable<HostRun> hosts, string name) => hosts.Single(h => h.HostName == name);
 
     /// <summary>The calls the scripted agent received for one host, in order.</summary>

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Playwright;
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Portal.Agents;
+using PatchPortal.Portal.Audit;
+using PatchPortal.Portal.Data;
+using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Pki;
+using PatchPortal.Portal.Runs;
+using PatchPortal.Portal.Windows;
+using PatchPortal.Tests.E2E.Infrastructure;
+using PatchPortal.Tests.E2E.Pages;
+
+namespace PatchPortal.Tests.E2E.Runs;
+
+/// <summary>
+/// A portal of the runs tests' own (they restart it) with four real agents in the simulated backend, each added in
+/// the portal's host list and enrolled with the command it showed. run-a fails every job; the others succeed.
+/// Jobs take seconds, so a browser can watch hosts change state. Tests arrange windows and approved plans through
+/// the portal's database and its run scheduler (the plan pages are another feature's), then act in the browser.
+/// </summary>
+public sealed class RunsFixture : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@runs.e2e.test";
+    public const string AdminPassword = "E2e-Runs-Passw0rd";
+    public const string BrowserTimeZone = "Europe/Berlin";
+    public const string FailingHost = "run-a";
+
+    /// <summary>The agents: name and loopback address (the runs tests own 127.0.0.40-49).</summary>
+    public static readonly IReadOnlyList<(string Name, string Address)> Agents =
+        [(FailingHost, "127.0.0.40"), ("run-b", "127.0.0.41"), ("run-c", "127.0.0.42"), ("run-d", "127.0.0.43")];
+
+    private static readonly TimeSpan PortalStart = TimeSpan.FromSeconds(90);
+    private readonly List<AgentProcess> _agents = [];
+    private readonly TestPki _unused = new();
+    private readonly string _directory = Directory.CreateTempSubdirectory("patchportal-runs-").FullName;
+    private IPlaywright? _playwright;
+    private string? _adminState;
+
+    public PortalProcess Portal { get; private set; } = default!;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        GlobalConfiguration.Configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings();
+        Portal = await PortalProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["Portal:Admin:Email"] = AdminEmail,
+                ["Portal:Admin:Password"] = AdminPassword,
+                ["Portal:Runs:PollSeconds"] = "1",
+                ["Portal:Runs:RetryBaseSeconds"] = "2",
+                ["Portal:Runs:LeaseSeconds"] = "10",
+            },
+            PortalStart);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await BrowserFactory.LaunchChromiumAsync(_playwright);
+
+        await using var context = await NewAdminContextAsync();
+        var page = await context.NewPageAsync();
+        var hosts = await HostsPage.OpenAsync(page);
+        foreach (var (name, address) in Agents)
+        {
+            var ticket = await hosts.AddHostAsync(name, address) ?? throw new InvalidOperationException("the portal issued no enrolment token");
+            await EnrolAndStartAsync(name, IPAddress.Parse(address), ticket.Command, failing: name == FailingHost);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        foreach (var agent in _agents)
+        {
+            await agent.DisposeAsync();
+        }
+
+        if (Portal is not null)
+        {
+            await Portal.DisposeAsync();
+        }
+
+        _unused.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>A browser context signed in as the admin (an Operator's powers and more), against the current portal.</summary>
+    public async Task<IBrowserContext> NewAdminContextAsync()
+    {
+        if (_adminState is null)
+        {
+            await using var anonymous = await Browser.NewContextAsync(ContextOptions(null));
+            var page = await anonymous.NewPageAsync();
+            var login = await LoginPage.OpenAsync(page, Portal.BaseAddress);
+            await login.SignInAsync(AdminEmail, AdminPassword);
+            await new ShellPage(page).WaitUntilReadyAsync();
+            _adminState = Path.Combine(_directory, "admin-state.json");
+            await anonymous.StorageStateAsync(new BrowserContextStorageStateOptions { Path = _adminState });
+        }
+
+        return await Browser.NewContextAsync(ContextOptions(_adminState));
+    }
+
+    /// <summary>Kills the portal mid-whatever and starts it again on the same data (it comes back on a new port).</summary>
+    public async Task RestartPortalAsync()
+    {
+        var old = Portal;
+        Portal = await old.RestartAsync(PortalStart);
+        await old.DisposeAsync();
+    }
+
+    /// <summary>
+    /// A one-off window in Europe/Berlin starting at <paramref name="windowStart"/> (an hour long, no host starts in
+    /// its last five minutes), an approved plan for <paramref name="hosts"/> in its next occurrence, handed to the
+    /// portal's run scheduler exactly as the plans feature does on approval. Returns the scheduled run's id.
+    /// </summary>
+    public async Task<Guid> ArrangeRunAsync(string planName, IReadOnlyList<string> hosts, DateTimeOffset windowStart, Action<PatchPlan>? configure = null)
+    {
+        await using var services = DatabaseServices();
+        var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(BrowserTimeZone);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        PatchPlan plan;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var window = new MaintenanceWindow
+            {
+                Name = $"{planName} window {suffix}",
+                TimeZoneId = BrowserTimeZone,
+                StartLocal = DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(windowStart, zone).DateTime, DateTimeKind.Unspecified),
+                DurationMinutes = 60,
+                CutoffMinutes = 5,
+                CreatedAt = DateTimeOffset.UtcNow,
+                CreatedBy = AdminEmail,
+                UpdatedAt = DateTimeOffset.UtcNow,
+            };
+            db.MaintenanceWindows.Add(window);
+            plan = new PatchPlan
+            {
+                Name = $"{planName} {suffix}",
+                RequestedBy = "operator@runs.e2e.test",
+                Timing = PlanTiming.NextOccurrence,
+                Window = window,
+                RebootPolicy = RebootPolicy.Never,
+                HostTimeoutMinutes = 10,
+                CreatedAt = DateTimeOffset.UtcNow,
+                UpdatedAt = DateTimeOffset.UtcNow,
+            };
+            configure?.Invoke(plan);
+            foreach (var host in await db.Hosts.Where(h => hosts.Contains(h.Name)).ToListAsync())
+            {
+                plan.TargetHosts.Add(host);
+            }
+
+            plan.TransitionTo(PlanState.PendingApproval);
+            plan.TransitionTo(PlanState.Approved);
+            db.PatchPlans.Add(plan);
+            await db.SaveChangesAsync();
+        }
+
+        using var storage = new SQLiteStorage(Path.Combine(Portal.DataDir, "hangfire.db"), new SQLiteStorageOptions());
+        var scheduler = new RunScheduler(factory, new MaintenanceSchedule(NullLogger<MaintenanceSchedule>.Instance), new BackgroundJobClient(storage),
+            new AuditLog(factory, TimeProvider.System), new RunEventHub(), Options.Create(new RunsOptions()), TimeProvider.System,
+            NullLogger<RunScheduler>.Instance);
+        await scheduler.ScheduleAsync(plan.Id, "approver@runs.e2e.test", CancellationToken.None);
+        await using var read = await factory.CreateDbContextAsync();
+        return await read.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync();
+    }
+
+    public async Task<PatchRun> GetRunAsync(Guid runId)
+    {
+        await using var services = DatabaseServices();
+        await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await db.PatchRuns.AsNoTracking().Include(r => r.Hosts).SingleAsync(r => r.Id == runId);
+    }
+
+    /// <summary>The patch jobs an agent ran since <paramref name="since"/>, from the agent itself (as the portal's client).</summary>
+    public async Task<IReadOnlyList<JobSummary>> PatchJobsAsync(string hostName, DateTimeOffset since)
+    {
+        ManagedHost host;
+        await using (var services = DatabaseServices())
+        await using (var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            host = await db.Hosts.AsNoTracking().SingleAsync(h => h.Name == hostName);
+        }
+
+        using var ca = new PortalCertificateAuthority(Options.Create(new PkiOptions()), new PkiDirectory(Path.Combine(Portal.DataDir, "pki")),
+            TimeProvider.System, NullLogger<PortalCertificateAuthority>.Instance);
+        var revoked = new RevokedCertificates();
+        using var connections = new AgentConnections(new AgentCertificateValidator(ca, revoked), revoked);
+        var client = new AgentClient(connections, NullLogger<AgentClient>.Instance);
+        var jobs = await client.ListJobsAsync(new AgentEndpoint(host.Id, host.Name, host.Address, host.AgentPort, host.AgentCertificateFingerprint),
+            JobOperations.PatchApply, 100, CancellationToken.None);
+        Assert.True(jobs.Succeeded, jobs.Failure?.Message);
+        return jobs.Value!.Where(j => j.CreatedAt >= since).ToList();
+    }
+
+    private ServiceProvider DatabaseServices() =>
+        new ServiceCollection().AddPortalDatabase(PortalDatabase.Sqlite, $"Data Source={Path.Combine(Portal.DataDir, "portal.db")}").BuildServiceProvider();
+
+    private BrowserNewContextOptions ContextOptions(string? storageState) => new()
+    {
+        BaseURL = Portal.BaseAddress.ToString(),
+        TimezoneId = BrowserTimeZone,
+        StorageStatePath = storageState,
+        ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+    };
+
+    /// <summary>What the admin is told to do on the host: run the shown command (with a free port), then start the agent.</summary>
+    private async Task EnrolAndStartAsync(string name, IPAddress address, string command, bool failing)
+    {
+        var port = Repository.FreePort(address);
+        var home = Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
+        var config = Path.Combine(home, "agent.json");
+        await File.WriteAllTextAsync(config, new JsonObject
+        {
+            ["Agent"] = new JsonObject
+            {
+                ["Urls"] = $"https://{address}:{port}",
+                ["Backend"] = "simulated",
+                ["DataDir"] = Path.Combine(home, "data"),
+                ["Tls"] = new JsonObject
+                {
+                    ["Certificate"] = Path.Combine(home, "certs", "server.pem"),
+                    ["Key"] = Path.Combine(home, "certs", "server.key"),
+                    ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
+                },
+                ["Reboot"] = new JsonObject { ["Command"] = new JsonArray("/bin/true") },
+                ["Simulated"] = new JsonObject { ["JobDurationMs"] = 3000, ["FailureRate"] = failing ? 1.0 : 0.0 },
+            },
+        }.ToJsonString());
+
+        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "enroll").ToList();
+        words[words.IndexOf("--port") + 1] = port.ToString(CultureInfo.InvariantCulture);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Repository.ProductPath("Agent", "patch-agent.dll"));
+        foreach (var word in words.Concat(["--config", config]))
+        {
+            start.ArgumentList.Add(word);
+        }
+
+        using var enroll = Process.Start(start)!;
+        var output = await enroll.StandardOutput.ReadToEndAsync() + await enroll.StandardError.ReadToEndAsync();
+        await enroll.WaitForExitAsync();
+        if (enroll.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"enroll of {name} failed ({enroll.ExitCode}): {output}");
+        }
+
+        _agents.Add(await AgentProcess.StartWithConfigAsync(_unused, config, address, port));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RunsTests : ICollectionFixture<RunsFixture>
+{
+    public const string Name = "runs";
+}
