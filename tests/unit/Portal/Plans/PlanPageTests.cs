@@ -16,11 +16,14 @@ public sealed class PlanPageTests : PortalComponentTestContext, IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly PlansTestContext _plans = new();
     private Guid _id;
+    private Guid _web1;
+    private Guid _groupId;
 
     public async Task InitializeAsync()
     {
         var group = await _plans.AddGroupAsync("web", approvals: 2);
         var web1 = await _plans.AddHostAsync("web-1", group);
+        (_web1, _groupId) = (web1.Id, group.Id);
         var web2 = await _plans.AddHostAsync("web-2", group);
         _plans.Agents.For(web1.Id).DryRun = AgentCallResult.Ok(new DryRunManifest(
             [new PlannedChange("openssl", "3.5.1-1", "3.5.1-1+deb13u1"), new PlannedChange("linux-image-amd64", "6.12.0-1", "6.12.0-2")], true));
@@ -149,5 +152,29 @@ public sealed class PlanPageTests : PortalComponentTestContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Equal("1 of 2 for revision 1", cut.Find("[data-testid='approval-count']").TextContent.Trim()), Timeout);
         Assert.Equal("checked the manifest", (await _plans.AuditAsync(PatchPortal.Portal.Audit.AuditActions.PlanApproved)).Single().AfterJson!
             .Split("\"comment\":\"")[1].Split('"')[0]);
+    }
+
+    [Fact]
+    public async Task PlanPage_ShowsDryRunProgress_WhileAgentsAnswer()
+    {
+        SignInAs(PortalRoles.Operator, Operator.Name);
+        var draft = await _plans.CreateAsync(Input(null, _groupId) with { Name = "draft" });
+        var release = new TaskCompletionSource();
+        _plans.Agents.For(_web1).BeforeDryRun = _ => release.Task;
+        var cut = Render<PlanPage>(p => p.Add(c => c.Id, draft));
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("button"), b => b.TextContent.Trim() == "Dry run"), Timeout);
+
+        // The click's handler runs the whole dry run, so it is not awaited here.
+        var running = cut.FindAll("button").Single(b => b.TextContent.Trim() == "Dry run").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Contains("Dry run under way: 1 of 2 host(s) answered",
+            cut.Find("[data-testid='dry-run-progress']").TextContent, StringComparison.Ordinal), Timeout);
+        release.SetResult();
+        await running.WaitAsync(Timeout);
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Empty(cut.FindAll("[data-testid='dry-run-progress']"));
+            Assert.StartsWith("Revision 1, checked", cut.Find("[data-testid='manifest-status']").TextContent, StringComparison.Ordinal);
+        }, Timeout);
     }
 }
