@@ -9,6 +9,7 @@ using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Inventory;
 using PatchPortal.Portal.LocalAgent;
 using PatchPortal.Portal.Operations;
+using PatchPortal.Portal.Plans;
 using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
@@ -31,6 +32,7 @@ builder.AddAgentConnectivity();
 builder.AddLocalAgent();
 builder.AddDownloads();
 builder.AddOperations();
+builder.AddPlans();
 builder.AddRuns();
 
 var app = builder.Build();

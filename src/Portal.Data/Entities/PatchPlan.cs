@@ -139,7 +139,7 @@ public static class PlanStateMachine
         [PlanState.PartiallyFailed] = [PlanState.Running],
         [PlanState.Failed] = [PlanState.Running],
         [PlanState.Cancelled] = [],
-        [PlanState.Expired] = [PlanState.Draft],
+        [PlanState.Expired] = [PlanState.Draft, PlanState.Cancelled],
     };
 
     public static bool IsAllowed(PlanState from, PlanState to) => Next.TryGetValue(from, out var targets) && targets.Contains(to);

@@ -68,7 +68,7 @@ public sealed class MaintenanceSchedule(ILogger<MaintenanceSchedule> logger) : I
                 utc,
                 utc + duration,
                 utc + duration - cutoff,
-                Adjustment(window, ruleTime, startTime));
+                Adjustment(window, ruleTime, utc));
         }
     }
 
@@ -98,16 +98,23 @@ public sealed class MaintenanceSchedule(ILogger<MaintenanceSchedule> logger) : I
         }
     }
 
-    private static string? Adjustment(MaintenanceWindow window, TimeOnly ruleTime, CalDateTime start)
+    // Ical.Net keeps the nominal wall-clock time on DTSTART itself, so the real local start is read from the instant.
+    private static string? Adjustment(MaintenanceWindow window, TimeOnly ruleTime, DateTimeOffset start)
     {
-        var actual = new TimeOnly(start.Hour, start.Minute);
+        if (NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(window.TimeZoneId) is not { } zone)
+        {
+            return null;
+        }
+
+        var local = NodaTime.Instant.FromDateTimeOffset(start).InZone(zone);
+        var actual = new TimeOnly(local.Hour, local.Minute);
         if (actual == ruleTime)
         {
             return null;
         }
 
-        var culture = CultureInfo.InvariantCulture;
-        return string.Create(culture,
-            $"{ruleTime:HH\\:mm} does not exist on {start.Date:yyyy-MM-dd} in {window.TimeZoneId}; starts {actual:HH\\:mm}");
+        var date = new DateOnly(local.Year, local.Month, local.Day);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{ruleTime:HH\\:mm} does not exist on {date:yyyy-MM-dd} in {window.TimeZoneId}; starts {actual:HH\\:mm}");
     }
 }

@@ -20,11 +20,17 @@ public sealed class GroupsPage(IPage page) : ShellPage(page)
         return groups;
     }
 
-    public async Task CreateGroupAsync(string name)
+    /// <summary>Creates a group; <paramref name="environment"/> other than the default picks it (Production asks two approvals).</summary>
+    public async Task CreateGroupAsync(string name, string? environment = null)
     {
         await NewGroupButton.ClickAsync();
         var dialog = Page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "New group" });
         await dialog.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        if (environment is not null)
+        {
+            await dialog.GetByLabel("Environment", new() { Exact = true }).ClickAsync();
+            await Page.GetByRole(AriaRole.Option, new() { Name = environment, Exact = true }).ClickAsync();
+        }
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await Assertions.Expect(Row(name)).ToBeVisibleAsync();
     }

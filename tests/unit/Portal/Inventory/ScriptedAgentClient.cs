@@ -12,8 +12,12 @@ internal sealed class ScriptedAgentClient : IAgentClient
 {
     private readonly ConcurrentDictionary<Guid, AgentScript> _scripts = new();
     private readonly ConcurrentQueue<(Guid HostId, string Call)> _calls = new();
+    private readonly ConcurrentQueue<(Guid HostId, PatchSelection Selection)> _selections = new();
 
     public IReadOnlyList<(Guid HostId, string Call)> Calls => [.. _calls];
+
+    /// <summary>The selections dry runs and applies were asked for, in order.</summary>
+    public IReadOnlyList<(Guid HostId, PatchSelection Selection)> Selections => [.. _selections];
 
     public AgentScript For(Guid hostId) => _scripts.GetOrAdd(hostId, _ => new AgentScript());
 
@@ -29,11 +33,22 @@ internal sealed class ScriptedAgentClient : IAgentClient
     public Task<AgentCallResult<IReadOnlyList<PatchDto>>> ListPatchesAsync(AgentEndpoint agent, CancellationToken cancellationToken) =>
         Answer(agent, "patches", s => s.Patches);
 
-    public Task<AgentCallResult<DryRunManifest>> DryRunPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken) =>
-        Answer(agent, "dry-run", s => s.DryRun);
+    public async Task<AgentCallResult<DryRunManifest>> DryRunPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    {
+        _selections.Enqueue((agent.HostId, selection));
+        if (For(agent.HostId).BeforeDryRun is { } before)
+        {
+            await before(cancellationToken);
+        }
 
-    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken) =>
-        Answer(agent, "apply", s => s.Apply);
+        return await Answer(agent, "dry-run", s => s.DryRun);
+    }
+
+    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    {
+        _selections.Enqueue((agent.HostId, selection));
+        return Answer(agent, "apply", s => s.Apply);
+    }
 
     public Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
         Answer(agent, $"job {jobId}", s => s.Job);
@@ -135,6 +150,9 @@ internal sealed class AgentScript
     public AgentCallResult<IReadOnlyList<PatchDto>> Patches { get; set; } = AgentCallResult.Ok<IReadOnlyList<PatchDto>>([]);
 
     public AgentCallResult<DryRunManifest> DryRun { get; set; } = AgentCallResult.Ok(new DryRunManifest([], false));
+
+    /// <summary>Awaited before a dry run answers (to hold agents busy, e.g. to count how many are asked at once).</summary>
+    public Func<CancellationToken, Task>? BeforeDryRun { get; set; }
 
     public AgentCallResult<JobAccepted> Apply { get; set; } = AgentCallResult.Ok(ScriptedAgentClient.Accepted("job-1", JobOperations.PatchApply));
 

@@ -49,6 +49,17 @@ public sealed class MaintenanceScheduleTests
     }
 
     [Fact]
+    public void Occurrences_MoveFirstStartForwardAndSaySo_WhenOneOffStartsInSpringGap()
+    {
+        var window = Window("Europe/Berlin", new DateTime(2027, 3, 28, 2, 30, 0), 60, null);
+
+        var occurrence = Assert.Single(_schedule.Occurrences(window, Utc(2027, 3, 27, 0), Utc(2027, 3, 29, 0)));
+
+        Assert.Equal(Utc(2027, 3, 28, 1, 30), occurrence.Start);
+        Assert.Equal("02:30 does not exist on 2027-03-28 in Europe/Berlin; starts 03:30", occurrence.Adjustment);
+    }
+
+    [Fact]
     public void Occurrences_TakeFirstInstance_WhenBerlinStartIsAmbiguous()
     {
         var window = Window("Europe/Berlin", new DateTime(2027, 10, 24, 2, 30, 0), 60, "FREQ=WEEKLY;BYDAY=SU");
