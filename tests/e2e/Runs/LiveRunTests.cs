@@ -21,18 +21,30 @@ public sealed class LiveRunTests(RunsFixture fixture)
     private static DateTimeOffset UnderWay => DateTimeOffset.UtcNow.AddMinutes(-1);
 
     [Fact]
-    public async Task Run_StartsAtItsWindowOccurrence_AndHostStatesChangeLiveInTheBrowser()
+    public async Task Run_StartsAtItsWindowOccurrenceOnceApproved_AndHostStatesChangeLiveInTheBrowser()
     {
-        // The next whole minute at least 25 s away: the run must wait for it, and not for long.
+        // The next whole minute at least 45 s away: time to approve, then the run must wait for it, and not for long.
         var now = DateTimeOffset.UtcNow;
-        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(now.Second < 35 ? 1 : 2);
-        var runId = await fixture.ArrangeRunAsync("Live run", Hosts, start, p => p.BatchSize = 1);
+        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(now.Second < 15 ? 1 : 2);
+        var (planId, planName) = await fixture.ArrangePlanAwaitingApprovalAsync("Live run", Hosts, start);
         await using var context = await fixture.NewAdminContextAsync();
         var page = await context.NewPageAsync();
-        var run = await RunPage.OpenAsync(page, runId);
 
+        await TestStep.RunAsync(page, "run-approve", async () =>
+        {
+            var plan = await PlanPage.OpenAsync(page, planId, planName);
+            await Assertions.Expect(plan.State).ToHaveTextAsync("Pending approval");
+            await plan.DecideAsync(approve: true, "go ahead in the next window");
+            await Assertions.Expect(plan.State).ToHaveTextAsync("Scheduled", new() { Timeout = 30_000 });
+            await page.Locator("[aria-label='Runs'] a[href^='/runs/']").ClickAsync();
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9a-f-]{36}$"));
+        });
+
+        var run = new RunPage(page);
+        var runId = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
         await TestStep.RunAsync(page, "run-scheduled", async () =>
         {
+            await run.WaitUntilReadyAsync();
             await Assertions.Expect(run.State).ToHaveTextAsync("Scheduled");
             await Assertions.Expect(run.Occurrence).ToContainTextAsync(RunsFixture.BrowserTimeZone);
             await page.EvaluateAsync("() => window.__patchportalNoReload = true");

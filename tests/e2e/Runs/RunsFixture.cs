@@ -135,46 +135,7 @@ public sealed class RunsFixture : IAsyncLifetime
     {
         await using var services = DatabaseServices();
         var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(BrowserTimeZone);
-        var suffix = Guid.NewGuid().ToString("N")[..6];
-        PatchPlan plan;
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            var window = new MaintenanceWindow
-            {
-                Name = $"{planName} window {suffix}",
-                TimeZoneId = BrowserTimeZone,
-                StartLocal = DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(windowStart, zone).DateTime, DateTimeKind.Unspecified),
-                DurationMinutes = 60,
-                CutoffMinutes = 5,
-                CreatedAt = DateTimeOffset.UtcNow,
-                CreatedBy = AdminEmail,
-                UpdatedAt = DateTimeOffset.UtcNow,
-            };
-            db.MaintenanceWindows.Add(window);
-            plan = new PatchPlan
-            {
-                Name = $"{planName} {suffix}",
-                RequestedBy = "operator@runs.e2e.test",
-                Timing = PlanTiming.NextOccurrence,
-                Window = window,
-                RebootPolicy = RebootPolicy.Never,
-                HostTimeoutMinutes = 10,
-                CreatedAt = DateTimeOffset.UtcNow,
-                UpdatedAt = DateTimeOffset.UtcNow,
-            };
-            configure?.Invoke(plan);
-            foreach (var host in await db.Hosts.Where(h => hosts.Contains(h.Name)).ToListAsync())
-            {
-                plan.TargetHosts.Add(host);
-            }
-
-            plan.TransitionTo(PlanState.PendingApproval);
-            plan.TransitionTo(PlanState.Approved);
-            db.PatchPlans.Add(plan);
-            await db.SaveChangesAsync();
-        }
-
+        var plan = await AddPlanAsync(factory, planName, hosts, windowStart, configure, PlanState.Approved);
         using var storage = new SQLiteStorage(Path.Combine(Portal.DataDir, "hangfire.db"), new SQLiteStorageOptions());
         var scheduler = new RunScheduler(factory, new MaintenanceSchedule(NullLogger<MaintenanceSchedule>.Instance), new BackgroundJobClient(storage),
             new AuditLog(factory, TimeProvider.System), new RunEventHub(), Options.Create(new RunsOptions()), TimeProvider.System,
@@ -182,6 +143,67 @@ public sealed class RunsFixture : IAsyncLifetime
         await scheduler.ScheduleAsync(plan.Id, "approver@runs.e2e.test", CancellationToken.None);
         await using var read = await factory.CreateDbContextAsync();
         return await read.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync();
+    }
+
+    /// <summary>
+    /// The same window and plan, but submitted and waiting for one approval, with its dry-run manifest stored (a plan
+    /// is approved on what its dry run said): the portal schedules its run when someone approves it in the browser.
+    /// </summary>
+    public async Task<(Guid Id, string Name)> ArrangePlanAwaitingApprovalAsync(string planName, IReadOnlyList<string> hosts, DateTimeOffset windowStart)
+    {
+        await using var services = DatabaseServices();
+        var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        var plan = await AddPlanAsync(factory, planName, hosts, windowStart, null, PlanState.PendingApproval);
+        return (plan.Id, plan.Name);
+    }
+
+    private static async Task<PatchPlan> AddPlanAsync(IDbContextFactory<PortalDbContext> factory, string planName, IReadOnlyList<string> hosts,
+        DateTimeOffset windowStart, Action<PatchPlan>? configure, PlanState state)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(BrowserTimeZone);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await using var db = await factory.CreateDbContextAsync();
+        var window = new MaintenanceWindow
+        {
+            Name = $"{planName} window {suffix}",
+            TimeZoneId = BrowserTimeZone,
+            StartLocal = DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(windowStart, zone).DateTime, DateTimeKind.Unspecified),
+            DurationMinutes = 60,
+            CutoffMinutes = 5,
+            CreatedAt = DateTimeOffset.UtcNow,
+            CreatedBy = AdminEmail,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        db.MaintenanceWindows.Add(window);
+        var plan = new PatchPlan
+        {
+            Name = $"{planName} {suffix}",
+            RequestedBy = "operator@runs.e2e.test",
+            Timing = PlanTiming.NextOccurrence,
+            Window = window,
+            RebootPolicy = RebootPolicy.Never,
+            HostTimeoutMinutes = 10,
+            CreatedAt = DateTimeOffset.UtcNow,
+            UpdatedAt = DateTimeOffset.UtcNow,
+            SubmittedAt = DateTimeOffset.UtcNow,
+        };
+        configure?.Invoke(plan);
+        var targets = await db.Hosts.Where(h => hosts.Contains(h.Name)).ToListAsync();
+        foreach (var host in targets)
+        {
+            plan.TargetHosts.Add(host);
+            plan.Manifest.Add(new PlanManifestHost { HostId = host.Id, HostName = host.Name, PlanRevision = plan.Revision, CheckedAt = DateTimeOffset.UtcNow });
+        }
+
+        plan.TransitionTo(PlanState.PendingApproval);
+        if (state == PlanState.Approved)
+        {
+            plan.TransitionTo(PlanState.Approved);
+        }
+
+        db.PatchPlans.Add(plan);
+        await db.SaveChangesAsync();
+        return plan;
     }
 
     public async Task<PatchRun> GetRunAsync(Guid runId)
