@@ -7,12 +7,17 @@ using PatchPortal.Portal.Data.Entities;
 
 namespace PatchPortal.Portal.Runs;
 
-/// <summary>What every host of one run shares: the plan's selection, rollout rules and the run's cutoff.</summary>
+/// <summary>
+/// What every host of one run shares: the plan's "what" (turned into each host's selection by
+/// <see cref="Plans.PlanPackageSelection"/>, exactly as the dry run did), rollout rules and the run's cutoff.
+/// </summary>
 public sealed record RunContext(
     Guid RunId,
     Guid PlanId,
     string PlanName,
-    PatchSelection Selection,
+    PlanPackageScope Scope,
+    IReadOnlyList<string> Packages,
+    IReadOnlyList<string> Exclusions,
     RebootPolicy RebootPolicy,
     TimeSpan HostTimeout,
     DateTimeOffset CutoffAt,
@@ -130,7 +135,28 @@ public sealed class HostPatcher(
             record.Message = record.Attempts > 1 ? $"Applying updates (attempt {record.Attempts})" : "Applying updates";
             await SaveAsync();
 
-            var accepted = await owner.Agents.ApplyPatchesAsync(Agent, run.Selection, cancellationToken);
+            // The agent knows exact names only: globs and named packages are resolved against this host's pending
+            // updates first, as the dry run did, so what approvers saw is what runs.
+            IReadOnlyCollection<string>? pending = null;
+            if (Plans.PlanPackageSelection.NeedsPendingList(run.Scope, run.Exclusions))
+            {
+                var patches = await owner.Agents.ListPatchesAsync(Agent, cancellationToken);
+                if (patches.Failure is { } listFailure)
+                {
+                    await AttemptFailedAsync(listFailure);
+                    return null;
+                }
+
+                pending = Plans.PlanPackageSelection.PendingNames(patches.Value!);
+            }
+
+            if (Plans.PlanPackageSelection.ForHost(run.Scope, run.Packages, run.Exclusions, pending) is not { } selection)
+            {
+                await EndAsync(HostRunState.Succeeded, "Nothing the plan names is pending on this host");
+                return null;
+            }
+
+            var accepted = await owner.Agents.ApplyPatchesAsync(Agent, selection, cancellationToken);
             if (accepted.Failure is { } failure)
             {
                 await AttemptFailedAsync(failure);

@@ -140,10 +140,9 @@ public sealed class RunExecutor(
             runId,
             plan.Id,
             plan.Name,
-            new PatchSelection(
-                plan.Scope == PlanPackageScope.NamedPackages ? plan.Packages : [],
-                plan.Scope == PlanPackageScope.SecurityOnly,
-                plan.ExcludedPackages),
+            plan.Scope,
+            plan.Packages,
+            plan.ExcludedPackages,
             plan.RebootPolicy,
             TimeSpan.FromMinutes(plan.HostTimeoutMinutes),
             run.CutoffAt,

@@ -68,13 +68,19 @@ public sealed class RunExecutorTests : IDisposable
     }
 
     [Fact]
-    public async Task ExecuteAsync_PassesPlanSelectionToAgent_WhenPlanIsSecurityOnlyWithExclusions()
+    public async Task ExecuteAsync_PassesExactExclusionsToAgent_WhenPlanExcludesAGlob()
     {
         var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"], p =>
         {
             p.Scope = PlanPackageScope.SecurityOnly;
             p.ExcludedPackages = ["linux-image-*"];
         });
+        // The agent accepts exact names only: the glob is expanded against the host's pending updates.
+        _harness.Agents.For(hosts[0].Id).Patches = AgentCallResult.Ok<IReadOnlyList<PatchDto>>(
+        [
+            ScriptedAgentClient.Patch("linux-image-6.12.0-1-amd64", "6.12.0-1", "6.12.0-2", security: true),
+            ScriptedAgentClient.Patch("openssl", "3.5.1-1", "3.5.1-1+deb13u1", security: true),
+        ]);
         PatchSelection? seen = null;
         var agents = new SelectionRecorder(_harness.Agents, s => seen = s);
         var executor = new RunExecutor(_harness.Database,
@@ -86,7 +92,42 @@ public sealed class RunExecutorTests : IDisposable
         await _harness.ExecuteAsync(run.Id, executor: executor);
 
         Assert.NotNull(seen);
-        Assert.Equal((true, 0, "linux-image-*"), (seen.SecurityOnly, seen.Packages.Count, Assert.Single(seen.ExcludePackages)));
+        Assert.Equal((true, 0, "linux-image-6.12.0-1-amd64"), (seen.SecurityOnly, seen.Packages.Count, Assert.Single(seen.ExcludePackages)));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_SucceedsWithoutAskingTheAgent_WhenNothingNamedIsPendingOnTheHost()
+    {
+        var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"], p =>
+        {
+            p.Scope = PlanPackageScope.NamedPackages;
+            p.Packages = ["openssl"];
+        });
+        _harness.Agents.For(hosts[0].Id).Patches = AgentCallResult.Ok<IReadOnlyList<PatchDto>>(
+            [ScriptedAgentClient.Patch("curl", "8.14.1-1", "8.14.1-2", security: false)]);
+
+        await _harness.ExecuteAsync(run.Id);
+
+        var host = Assert.Single((await _harness.Database.GetRunAsync(run.Id)).Hosts);
+        Assert.Equal((HostRunState.Succeeded, "Nothing the plan names is pending on this host"), (host.State, host.Message));
+        Assert.DoesNotContain(_harness.Agents.Calls, c => c.Call == "apply");
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_AppliesOnlyTheNamedPendingPackages_WhenPlanNamesPackages()
+    {
+        var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"], p =>
+        {
+            p.Scope = PlanPackageScope.NamedPackages;
+            p.Packages = ["openssl", "bash"];
+        });
+        _harness.Agents.For(hosts[0].Id).Patches = AgentCallResult.Ok<IReadOnlyList<PatchDto>>(
+            [ScriptedAgentClient.Patch("openssl", "3.5.1-1", "3.5.1-1+deb13u1", security: true)]);
+
+        await _harness.ExecuteAsync(run.Id);
+
+        var (_, selection) = Assert.Single(_harness.Agents.Selections);
+        Assert.Equal(["openssl"], selection.Packages);
     }
 
     [Fact]
