@@ -78,5 +78,6 @@ public sealed record HostRunRow(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt)
 {
-    public bool CanRollBack => State is HostRunState.Succeeded or HostRunState.Failed && AgentJobId is not null && RollbackJobId is null;
+    /// <summary>A finished patch job that changed packages, not rolled back yet.</summary>
+    public bool CanRollBack => State is HostRunState.Succeeded or HostRunState.Failed && AgentJobId is not null && RollbackJobId is null && Changes.Count > 0;
 }

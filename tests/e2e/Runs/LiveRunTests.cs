@@ -150,7 +150,7 @@ public sealed class LiveRunTests(RunsFixture fixture)
     [Fact]
     public async Task Host_IsRolledBackThroughItsAgent_WhenAnOperatorRollsItBackAfterTheRun()
     {
-        var runId = await fixture.ArrangeRunAsync("Rolled back run", ["run-b"], UnderWay);
+        var runId = await fixture.ArrangeRunAsync("Rolled back run", [RunsFixture.RollbackHost], UnderWay);
         await using var context = await fixture.NewAdminContextAsync();
         var page = await context.NewPageAsync();
         var run = await RunPage.OpenAsync(page, runId);
@@ -158,11 +158,11 @@ public sealed class LiveRunTests(RunsFixture fixture)
         await TestStep.RunAsync(page, "run-rollback", async () =>
         {
             await Assertions.Expect(run.State).ToHaveTextAsync("Succeeded", Long);
-            await run.HostRow("run-b").GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
-            var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Roll back run-b?" });
+            await run.HostRow(RunsFixture.RollbackHost).GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
+            var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = $"Roll back {RunsFixture.RollbackHost}?" });
             await confirm.GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
-            await Assertions.Expect(run.HostState("run-b")).ToHaveTextAsync("RolledBack", Step);
-            await Assertions.Expect(run.HostRow("run-b")).ToContainTextAsync("Rolled back:");
+            await Assertions.Expect(run.HostState(RunsFixture.RollbackHost)).ToHaveTextAsync("RolledBack", Step);
+            await Assertions.Expect(run.HostRow(RunsFixture.RollbackHost)).ToContainTextAsync("Rolled back:");
         });
 
         var done = await fixture.GetRunAsync(runId);

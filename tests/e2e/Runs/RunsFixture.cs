@@ -23,7 +23,7 @@ using PatchPortal.Tests.E2E.Pages;
 namespace PatchPortal.Tests.E2E.Runs;
 
 /// <summary>
-/// A portal of the runs tests' own (they restart it) with four real agents in the simulated backend, each added in
+/// A portal of the runs tests' own (they restart it) with five real agents in the simulated backend, each added in
 /// the portal's host list and enrolled with the command it showed. run-a fails every job; the others succeed.
 /// Jobs take seconds, so a browser can watch hosts change state. Tests arrange windows and approved plans through
 /// the portal's database and its run scheduler (the plan pages are another feature's), then act in the browser.
@@ -37,7 +37,10 @@ public sealed class RunsFixture : IAsyncLifetime
 
     /// <summary>The agents: name and loopback address (the runs tests own 127.0.0.40-49).</summary>
     public static readonly IReadOnlyList<(string Name, string Address)> Agents =
-        [(FailingHost, "127.0.0.40"), ("run-b", "127.0.0.41"), ("run-c", "127.0.0.42"), ("run-d", "127.0.0.43")];
+        [(FailingHost, "127.0.0.40"), ("run-b", "127.0.0.41"), ("run-c", "127.0.0.42"), ("run-d", "127.0.0.43"), (RollbackHost, "127.0.0.44")];
+
+    /// <summary>Patched by the rollback test only, so its first run has package changes to undo.</summary>
+    public const string RollbackHost = "run-e";
 
     private static readonly TimeSpan PortalStart = TimeSpan.FromSeconds(90);
     private readonly List<AgentProcess> _agents = [];
