@@ -31,6 +31,7 @@ public abstract class PortalDbContext(DbContextOptions options)
     public DbSet<PlanEvent> PlanEvents => Set<PlanEvent>();
     public DbSet<PatchRun> PatchRuns => Set<PatchRun>();
     public DbSet<HostRun> HostRuns => Set<HostRun>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -18,4 +18,10 @@ public class AuditEvent
     public string? SourceAddress { get; init; }
     public string? BeforeJson { get; init; }
     public string? AfterJson { get; init; }
+
+    /// <summary>How the actor acted when not through the UI, for example <c>api-token:nightly-ci</c>.</summary>
+    public string? Via { get; init; }
+
+    /// <summary>The request id (also sent to agents as X-Request-Id) that lets one change be followed in the logs.</summary>
+    public string? RequestId { get; init; }
 }

@@ -14,6 +14,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.Action).HasMaxLength(100).IsRequired();
         builder.Property(e => e.Target).HasMaxLength(500);
         builder.Property(e => e.SourceAddress).HasMaxLength(64);
+        builder.Property(e => e.Via).HasMaxLength(128);
+        builder.Property(e => e.RequestId).HasMaxLength(64);
         builder.HasIndex(e => e.OccurredAt);
         builder.HasIndex(e => new { e.Actor, e.OccurredAt });
         builder.HasIndex(e => new { e.Action, e.OccurredAt });

@@ -61,13 +61,32 @@ public static class AuditActions
     ];
 }
 
+/// <summary>
+/// Who is making a change and from where; recorded with every change. <see cref="Via"/> names the channel when it
+/// is not the UI (an API token), and <see cref="RequestId"/> ties the change to the request's log lines.
+/// </summary>
+public sealed record Actor(string Name, string? SourceAddress)
+{
+    public string? Via { get; init; }
+    public string? RequestId { get; init; }
+}
+
 /// <summary>What to record: the action, who did it and to what; before/after are serialised to JSON.</summary>
 public sealed record AuditEntry(string Action, string Actor, string? Target)
 {
     public bool Succeeded { get; init; } = true;
     public string? SourceAddress { get; init; }
+    public string? Via { get; init; }
+    public string? RequestId { get; init; }
     public object? Before { get; init; }
     public object? After { get; init; }
+
+    /// <summary>An entry for a change made by <paramref name="actor"/>, carrying its address, channel and request id.</summary>
+    public static AuditEntry By(Actor actor, string action, string? target)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return new(action, actor.Name, target) { SourceAddress = actor.SourceAddress, Via = actor.Via, RequestId = actor.RequestId };
+    }
 }
 
 /// <summary>
@@ -89,6 +108,8 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
             Target = entry.Target is null ? null : Truncate(entry.Target, 500),
             Succeeded = entry.Succeeded,
             SourceAddress = entry.SourceAddress,
+            Via = entry.Via is null ? null : Truncate(entry.Via, 128),
+            RequestId = entry.RequestId is null ? null : Truncate(entry.RequestId, 64),
             BeforeJson = entry.Before is null ? null : JsonSerializer.Serialize(entry.Before, Json),
             AfterJson = entry.After is null ? null : JsonSerializer.Serialize(entry.After, Json),
         };

@@ -235,7 +235,7 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
         new(group.Name, group.Description, group.Environment.ToString(), group.RequiredApprovals);
 
     private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(new AuditEntry(action, actor.Name, target) { SourceAddress = actor.SourceAddress, Before = before, After = after }, cancellationToken);
+        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
 
     private sealed record GroupAuditState(string Name, string? Description, string Environment, int RequiredApprovals);
 }

@@ -292,5 +292,5 @@ public sealed partial class HostCatalog
         && a.Groups.SequenceEqual(b.Groups, StringComparer.Ordinal) && a.Tags.SequenceEqual(b.Tags, StringComparer.Ordinal);
 
     private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(new AuditEntry(action, actor.Name, target) { SourceAddress = actor.SourceAddress, Before = before, After = after }, cancellationToken);
+        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
 }

@@ -88,9 +88,8 @@ public sealed class PlanDryRun(
                 manifest.Count, manifest.Sum(m => m.Changes.Count), manifest.Count(m => m.Error is not null), manifest.Count(m => m.RequiresReboot));
             await StoreAsync(plan, [.. manifest.OrderBy(m => m.HostName, StringComparer.Ordinal)], summary, actor, cancellationToken);
             PlansLog.DryRunFinished(logger, planId, summary.Hosts, summary.Changes, summary.Failed);
-            await audit.RecordAsync(new AuditEntry(AuditActions.PlanDryRun, actor.Name, PlanService.AuditTarget(plan))
+            await audit.RecordAsync(AuditEntry.By(actor, AuditActions.PlanDryRun, PlanService.AuditTarget(plan)) with
             {
-                SourceAddress = actor.SourceAddress,
                 After = new { revision = plan.Revision, hosts = summary.Hosts, changes = summary.Changes, failed = summary.Failed, rebootExpected = summary.RebootExpected },
             }, cancellationToken);
             return PlanResult.Ok(planId, Describe(summary));
@@ -206,10 +205,9 @@ public sealed class PlanDryRun(
     private async Task<PlanResult> RefuseAsync(PatchPlan plan, Actor actor, string reason, CancellationToken cancellationToken)
     {
         PlansLog.Refused(logger, plan.Id, "dry run", actor.Name, reason);
-        await audit.RecordAsync(new AuditEntry(AuditActions.PlanActionRefused, actor.Name, PlanService.AuditTarget(plan))
+        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.PlanActionRefused, PlanService.AuditTarget(plan)) with
         {
             Succeeded = false,
-            SourceAddress = actor.SourceAddress,
             After = new { action = "dry run", state = plan.State.ToString(), revision = plan.Revision, reason },
         }, cancellationToken);
         return PlanResult.Refused(reason);

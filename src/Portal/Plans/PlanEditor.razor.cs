@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
+using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Infrastructure;

@@ -543,17 +543,16 @@ public sealed partial class PlanService(
     private async Task<PlanResult> RefuseAsync(PatchPlan plan, Actor actor, string action, string reason, CancellationToken cancellationToken)
     {
         PlansLog.Refused(logger, plan.Id, action, actor.Name, reason);
-        await audit.RecordAsync(new AuditEntry(AuditActions.PlanActionRefused, actor.Name, AuditTarget(plan))
+        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.PlanActionRefused, AuditTarget(plan)) with
         {
             Succeeded = false,
-            SourceAddress = actor.SourceAddress,
             After = new { action, state = plan.State.ToString(), revision = plan.Revision, reason },
         }, cancellationToken);
         return PlanResult.Refused(reason);
     }
 
     private Task<long> AuditAsync(string action, Actor actor, PatchPlan plan, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(new AuditEntry(action, actor.Name, AuditTarget(plan)) { SourceAddress = actor.SourceAddress, Before = before, After = after }, cancellationToken);
+        audit.RecordAsync(AuditEntry.By(actor, action, AuditTarget(plan)) with { Before = before, After = after }, cancellationToken);
 
     internal static string AuditTarget(PatchPlan plan) => $"{plan.Name} ({plan.Id})";
 

@@ -222,9 +222,8 @@ public sealed class RunControl(
             .SetProperty(h => h.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
         jobs.Enqueue<HostRollbackJob>(RunsOptions.Queue, j => j.FollowAsync(hostRunId, CancellationToken.None));
         events.Publish(new RunChanged(runId, hostRunId));
-        await audit.RecordAsync(new AuditEntry(AuditActions.RunHostRolledBack, actor.Name, $"run {runId}")
+        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.RunHostRolledBack, $"run {runId}") with
         {
-            SourceAddress = actor.SourceAddress,
             After = new { Host = record.HostName, record.AgentJobId, RollbackJobId = rollbackJobId },
         }, cancellationToken);
         return RunActionResult.Ok($"Rolling back {record.HostName}.");
@@ -267,9 +266,8 @@ public sealed class RunControl(
             return await RefuseAsync(runId, action, actor, refused, cancellationToken);
         }
 
-        await audit.RecordAsync(new AuditEntry(action, actor.Name, $"run {runId}")
+        await audit.RecordAsync(AuditEntry.By(actor, action, $"run {runId}") with
         {
-            SourceAddress = actor.SourceAddress,
             After = details ?? (reason is null ? null : new { Reason = reason }),
         }, cancellationToken);
         signals.Signal(runId);
@@ -279,7 +277,7 @@ public sealed class RunControl(
 
     private async Task<RunActionResult> RefuseAsync(Guid runId, string action, Actor actor, string message, CancellationToken cancellationToken)
     {
-        await audit.RecordAsync(new AuditEntry(action, actor.Name, $"run {runId}") { Succeeded = false, SourceAddress = actor.SourceAddress, After = new { Refused = message } }, cancellationToken);
+        await audit.RecordAsync(AuditEntry.By(actor, action, $"run {runId}") with { Succeeded = false, After = new { Refused = message } }, cancellationToken);
         return RunActionResult.Refused(message);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;

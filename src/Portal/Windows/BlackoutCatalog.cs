@@ -206,7 +206,7 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
         new(blackout.Name, blackout.Reason, blackout.StartsAt, blackout.EndsAt, blackout.AppliesToAll ? "everything" : Describe(blackout));
 
     private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(new AuditEntry(action, actor.Name, target) { SourceAddress = actor.SourceAddress, Before = before, After = after }, cancellationToken);
+        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
 
     private sealed record BlackoutAuditState(string Name, string? Reason, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string Targets);
 }

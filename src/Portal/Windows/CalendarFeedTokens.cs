@@ -37,9 +37,8 @@ public sealed class CalendarFeedTokens(IDbContextFactory<PortalDbContext> factor
         var replaced = user.CalendarFeedTokenHash is not null;
         user.CalendarFeedTokenHash = Hash(token);
         await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(new AuditEntry(AuditActions.CalendarFeedTokenIssued, actor.Name, actor.Name)
+        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.CalendarFeedTokenIssued, actor.Name) with
         {
-            SourceAddress = actor.SourceAddress,
             Before = new { hadToken = replaced },
             After = new { hasToken = true, revokedPrevious = replaced },
         }, cancellationToken);

@@ -263,7 +263,7 @@ public sealed class WindowCatalog(
         System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
 
     private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(new AuditEntry(action, actor.Name, target) { SourceAddress = actor.SourceAddress, Before = before, After = after }, cancellationToken);
+        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
 }
 
 /// <summary>Loading and replacing the target collections of windows and blackouts.</summary>

@@ -21,9 +21,6 @@ public sealed record UserChangeResult(bool Succeeded, string? Error = null, stri
     public static UserChangeResult Fail(string error) => new(false, error);
 }
 
-/// <summary>Who is making a change and from where; recorded with every change.</summary>
-public sealed record Actor(string Name, string? SourceAddress);
-
 /// <summary>
 /// Lists and changes users for the Users page. Each operation runs in its own scope (a fresh UserManager and
 /// DbContext), because a circuit lives far longer than one unit of work. Every change is audited.
@@ -239,9 +236,8 @@ public sealed class UserAdministration(
         string.Equals(user.UserName, actor.Name, StringComparison.OrdinalIgnoreCase);
 
     private Task<long> RecordAsync(string action, Actor actor, string? target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(new AuditEntry(action, actor.Name, target)
+        audit.RecordAsync(AuditEntry.By(actor, action, target) with
         {
-            SourceAddress = actor.SourceAddress,
             Before = before,
             After = after,
         }, cancellationToken);

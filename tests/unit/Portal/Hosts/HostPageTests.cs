@@ -2,6 +2,7 @@ using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Settings.Users;

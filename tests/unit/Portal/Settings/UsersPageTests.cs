@@ -1,6 +1,7 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Tests.Unit.Portal.Shell;
 

@@ -3,6 +3,7 @@ using Ical.Net.DataTypes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Settings.Users;
