@@ -52,8 +52,14 @@ public sealed class TlsOptions
     [Required]
     public string ClientCa { get; set; } = "/etc/patch-agent/certs/ca.pem";
 
-    /// <summary>Optional CRL (PEM or DER) issued by the client CA; certificates on it are refused.</summary>
+    /// <summary>Optional CRL (PEM or DER) signed by the client CA; certificates on it are refused. Re-read when it changes.</summary>
     public string? Crl { get; set; }
+
+    /// <summary>Where to fetch a fresh CRL (the portal's <c>/pki/crl.pem</c>); written over <see cref="Crl"/> when newer.</summary>
+    public string? CrlUrl { get; set; }
+
+    [Range(1, 24 * 60)]
+    public int CrlRefreshMinutes { get; set; } = 15;
 }
 
 public sealed class JobOptions
