@@ -94,6 +94,14 @@ public sealed class LimitOptions
     [Range(1, 3600)]
     public int RequestTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>How long a client may take to send its request headers (slow clients are cut off).</summary>
+    [Range(1, 600)]
+    public int RequestHeadersTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>How long a new connection may take to start and finish its TLS handshake.</summary>
+    [Range(1, 600)]
+    public int HandshakeTimeoutSeconds { get; set; } = 10;
+
     /// <summary>Requests a client may make per minute; 0 turns the limit off.</summary>
     [Range(0, 10_000_000)]
     public int RequestsPerMinute { get; set; } = 600;

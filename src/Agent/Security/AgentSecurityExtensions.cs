@@ -41,7 +41,7 @@ public static partial class AgentSecurityExtensions
             kestrel.Limits.MaxConcurrentUpgradedConnections = options.Limits.MaxConnections;
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = options.Limits.MaxRequestHeadersBytes;
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.Limits.RequestHeadersTimeoutSeconds);
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
 
             foreach (var endpoint in ListenEndpoints.Parse(options.Urls))
@@ -49,10 +49,10 @@ public static partial class AgentSecurityExtensions
                 kestrel.Listen(endpoint, listen =>
                 {
                     listen.Use(next => connection => RefuseOutsideAllowList(connection, next, networks, logger));
-                    listen.Use(next => connection => RefuseWithoutTlsHandshake(connection, next, logger));
+                    listen.Use(next => connection => RefuseWithoutTlsHandshake(connection, next, TimeSpan.FromSeconds(options.Limits.HandshakeTimeoutSeconds), logger));
                     listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                        HandshakeTimeout = TimeSpan.FromSeconds(options.Limits.HandshakeTimeoutSeconds),
                         OnConnection = handshake => ValueTask.FromResult(ServerOptions(handshake.Connection, tls.ServerCertificate, policy, options.Health.AllowAnonymous, logger)),
                     });
                 });
@@ -75,15 +75,12 @@ public static partial class AgentSecurityExtensions
         return Task.CompletedTask;
     }
 
-    /// <summary>How long a new connection may take to send its first byte before it is closed.</summary>
-    public static readonly TimeSpan FirstByteTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>
     /// Peeks at the first byte without consuming it: a TLS connection starts with a handshake record (0x16). Plain
-    /// HTTP (or anything else) to the TLS port, and a peer that sends nothing, are closed here and logged, instead of
+    /// HTTP (or anything else) to the TLS port, and a peer that sends nothing within <c>Agent:Limits:HandshakeTimeoutSeconds</c>, are closed here and logged, instead of
     /// failing inside the TLS layer where Kestrel logs at Debug only.
     /// </summary>
-    private static async Task RefuseWithoutTlsHandshake(ConnectionContext connection, ConnectionDelegate next, ILogger logger)
+    private static async Task RefuseWithoutTlsHandshake(ConnectionContext connection, ConnectionDelegate next, TimeSpan firstByteTimeout, ILogger logger)
     {
         const byte TlsHandshakeRecord = 0x16;
         var peer = connection.RemoteEndPoint?.ToString() ?? "unknown";
@@ -91,7 +88,7 @@ public static partial class AgentSecurityExtensions
         System.IO.Pipelines.ReadResult read;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
         {
-            timeout.CancelAfter(FirstByteTimeout);
+            timeout.CancelAfter(firstByteTimeout);
             try
             {
                 read = await input.ReadAsync(timeout.Token);
@@ -100,7 +97,7 @@ public static partial class AgentSecurityExtensions
             {
                 if (!connection.ConnectionClosed.IsCancellationRequested)
                 {
-                    LogSilentPeer(logger, peer, (int)FirstByteTimeout.TotalSeconds);
+                    LogSilentPeer(logger, peer, (int)firstByteTimeout.TotalSeconds);
                 }
 
                 connection.Abort(new ConnectionAbortedException("no TLS handshake"));
