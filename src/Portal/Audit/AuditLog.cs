@@ -97,6 +97,9 @@ public sealed record AuditEntry(string Action, string Actor, string? Target)
 public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimeProvider time) : IDisposable
 {
     private const int Attempts = 8;
+
+    // SQLITE_CONSTRAINT: only a lost race for the next chain index is retried; a locked or broken database is not.
+    private const int UniqueConstraintFailed = 19;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // One writer at a time in this process; across processes the unique chain index makes a racing writer retry.
@@ -149,7 +152,7 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
                 await db.SaveChangesAsync(cancellationToken);
                 return audit.Id;
             }
-            catch (DbUpdateException) when (attempt < Attempts)
+            catch (DbUpdateException ex) when (attempt < Attempts && ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: UniqueConstraintFailed })
             {
                 // Another portal process appended the same chain index first: read the new head and try again.
             }
