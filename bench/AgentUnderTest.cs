@@ -22,6 +22,8 @@ public sealed class AgentUnderTest : IAsyncDisposable
 
     public IPEndPoint Endpoint { get; }
 
+    public string DataDirectory => _dataDir;
+
     /// <summary>From starting the process to the first <c>GET /health</c> answered with 200.</summary>
     public TimeSpan Startup { get; }
 

@@ -25,7 +25,7 @@ public sealed record BenchSettings
     public IReadOnlyList<(int Hosts, int Concurrency)> FleetRuns { get; init; } = [(100, 10), (100, 50), (1000, 50), (5000, 50)];
 
     /// <summary>How long a simulated agent job takes.</summary>
-    public int JobDurationMs { get; init; } = 2000;
+    public int JobDurationMs { get; init; } = 1000;
 
     /// <summary>Hosts one simulated agent process stands in for at most.</summary>
     public int HostsPerAgentProcess { get; init; } = 100;

@@ -100,6 +100,7 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
                 report.Line(FormattableString.Invariant($"Growth: portal CPU per host {small.CpuMs:0} ms at {small.Hosts} hosts, {large.CpuMs:0} ms at {large.Hosts} hosts (constant per host = linear growth in total)."));
             }
 
+            await LiveStatusAsync(portal, dataDir, agents);
             await HostListAsync(portal);
         }
         finally
@@ -196,14 +197,20 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
 
     private async Task<FleetResult> FleetRunAsync(ChildProcess portal, string dataDir, int hosts, int concurrency)
     {
+        var (runId, _) = await ArrangeRunAsync(dataDir, hosts, concurrency, TimeSpan.FromSeconds(2));
+        return await WaitForRunAsync(portal, dataDir, runId, hosts, concurrency);
+    }
+
+    /// <summary>A one-off UTC window starting after <paramref name="lead"/> and an approved plan for the first hosts, scheduled as on approval.</summary>
+    private static async Task<(Guid RunId, DateTimeOffset Start)> ArrangeRunAsync(string dataDir, int hosts, int concurrency, TimeSpan lead)
+    {
         await using var services = Database(dataDir);
         var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-        Guid runId;
         await using (var db = await factory.CreateDbContextAsync())
         {
             var names = Enumerable.Range(0, hosts).Select(HostName).ToList();
             var targets = await db.Hosts.Where(h => names.Contains(h.Name)).ToListAsync();
-            var start = DateTimeOffset.UtcNow.AddSeconds(2);
+            var start = DateTimeOffset.UtcNow.Add(lead);
             var zone = TimeZoneInfo.Utc;
             var window = new MaintenanceWindow
             {
@@ -248,8 +255,14 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
             var scheduler = new RunScheduler(factory, new MaintenanceSchedule(NullLogger<MaintenanceSchedule>.Instance), new BackgroundJobClient(storage),
                 new AuditLog(factory, TimeProvider.System), new RunEventHub(), Options.Create(new RunsOptions()), TimeProvider.System, NullLogger<RunScheduler>.Instance);
             await scheduler.ScheduleAsync(plan.Id, "approver@bench.test", CancellationToken.None);
-            runId = await db.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync();
+            return (await db.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync(), start);
         }
+    }
+
+    private async Task<FleetResult> WaitForRunAsync(ChildProcess portal, string dataDir, Guid runId, int hosts, int concurrency)
+    {
+        await using var services = Database(dataDir);
+        var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
 
         // Wait for the run to start (Hangfire picks scheduled jobs up on its polling interval), then measure it.
         var cpuBefore = portal.CpuSeconds();
@@ -293,23 +306,129 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
             cpu, peakRss);
     }
 
-    /// <summary>Time to interactive of /hosts with the whole fleet: from navigation to the first page of rows shown by the live circuit.</summary>
-    private async Task HostListAsync(ChildProcess portal)
+    /// <summary>
+    /// Live status latency: a run over <see cref="BenchSettings.LiveRunHosts"/> hosts streams to several browsers on its
+    /// run page; each browser records (MutationObserver, <c>Date.now()</c>) when a host's row first shows Succeeded; the
+    /// agent's own job record holds when the job completed (<c>completed_at</c>, same machine clock). The difference is
+    /// agent event → portal (WebSocket) → database → event hub → Blazor circuit → browser DOM.
+    /// </summary>
+    private async Task LiveStatusAsync(ChildProcess portal, string dataDir, IReadOnlyList<AgentUnderTest> agents)
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        await using var browser = await LaunchAsync(playwright);
+        var pages = new List<IPage>();
+        var contexts = new List<IBrowserContext>();
+        for (var i = 0; i < settings.LiveBrowsers; i++)
         {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var page = await context.NewPageAsync();
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+            contexts.Add(context);
+            var page = await context.NewPageAsync();
+            await SignInAsync(page);
+            pages.Add(page);
+        }
+
+        var (runId, started) = await ArrangeRunAsync(dataDir, settings.LiveRunHosts, settings.FleetRuns.Max(r => r.Concurrency), TimeSpan.FromSeconds(20));
+        const string Observer = """
+            () => {
+              window.__seen = {};
+              const scan = () => {
+                for (const row of document.querySelectorAll('tr.host-row')) {
+                  const name = row.querySelector('[data-testid="host-name"]')?.textContent?.trim();
+                  if (name && !(name in window.__seen) && row.textContent.includes('Succeeded')) { window.__seen[name] = Date.now(); }
+                }
+              };
+              scan();
+              new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, characterData: true });
+            }
+            """;
+        foreach (var page in pages)
+        {
+            await page.GotoAsync($"/runs/{runId}");
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('tr.host-row').length > 0", null, new() { Timeout = 120_000 });
+            await page.EvaluateAsync(Observer);
+        }
+
+        var cpuBefore = portal.CpuSeconds();
+        await WaitForRunAsync(portal, dataDir, runId, settings.LiveRunHosts, settings.FleetRuns.Max(r => r.Concurrency));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var cpu = portal.CpuSeconds() - cpuBefore;
+
+        // The agent's completion time of every job, from the job records it keeps on disk.
+        var completed = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var agent in agents)
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(agent.DataDirectory, "jobs"), "*.json"))
+            {
+                using var job = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(file));
+                if ((job.RootElement.TryGetProperty("completed_at", out var at) || job.RootElement.TryGetProperty("completedAt", out at)) && at.ValueKind == System.Text.Json.JsonValueKind.String
+                    && job.RootElement.TryGetProperty("id", out var id))
+                {
+                    completed[id.GetString()!] = at.GetDateTimeOffset();
+                }
+            }
+        }
+
+        Dictionary<string, string> jobsByHost;
+        await using (var services = Database(dataDir))
+        await using (var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            jobsByHost = await db.HostRuns.AsNoTracking().Where(h => h.RunId == runId && h.AgentJobId != null).ToDictionaryAsync(h => h.HostName, h => h.AgentJobId!);
+        }
+
+        var latencies = new List<double>();
+        foreach (var page in pages)
+        {
+            var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+            foreach (var (host, at) in seen)
+            {
+                if (jobsByHost.TryGetValue(host, out var job) && completed.TryGetValue(job, out var done) && done > started)
+                {
+                    latencies.Add(at - done.ToUnixTimeMilliseconds());
+                }
+            }
+        }
+
+        foreach (var context in contexts)
+        {
+            await context.DisposeAsync();
+        }
+
+        var sorted = latencies.Order().ToArray();
+        report.Heading("### Live status latency (agent job event → browser DOM)");
+        report.Line(FormattableString.Invariant($"A {settings.LiveRunHosts}-host run (limit {settings.FleetRuns.Max(r => r.Concurrency)}, {settings.JobDurationMs} ms jobs) streamed to {settings.LiveBrowsers} browsers (headless Chromium, one signed-in context each) on its run page. Event time: `completed_at` in the agent's job record; DOM time: `Date.now()` in a MutationObserver when the host's row first shows Succeeded. Only rows a page renders are observed. Portal CPU during the run: {cpu:0.0} s."));
+        report.Table(["figure", "value"],
+        [
+            ["samples (host rows × browsers)", report.Figure("live.samples", sorted.Length, "0")],
+            ["median ms", report.Figure("live.p50.ms", sorted.Length > 0 ? sorted[sorted.Length / 2] : double.NaN, "0")],
+            ["p99 ms", report.Figure("live.p99.ms", sorted.Length > 0 ? sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(0.99 * sorted.Length) - 1)] : double.NaN, "0")],
+            ["max ms", Report.F(sorted.Length > 0 ? sorted[^1] : double.NaN, "0")],
+        ]);
+    }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
+    private static async Task SignInAsync(IPage page)
+    {
         await page.GotoAsync("/account/login");
         await page.GetByLabel("Email", new() { Exact = true }).FillAsync(AdminEmail);
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(AdminPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal), new() { Timeout = 60_000 });
+    }
+
+    /// <summary>Time to interactive of /hosts with the whole fleet: from navigation to the first page of rows shown by the live circuit.</summary>
+    private async Task HostListAsync(ChildProcess portal)
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await SignInAsync(page);
 
         var times = new List<double>();
         var rendered = 0;
@@ -328,7 +447,6 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
             rendered = await page.Locator("tbody tr").CountAsync();
         }
 
-        var total = await page.Locator("body").InnerTextAsync();
         report.Heading("### Host list with the whole fleet");
         report.Table(["figure", "value"],
         [
@@ -340,7 +458,5 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
         {
             report.Problem($"the host list rendered {rendered} rows for {settings.HostListHosts} hosts: it is not paged");
         }
-
-        _ = total;
     }
 }
