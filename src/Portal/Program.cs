@@ -1,4 +1,5 @@
 using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Api;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
 using PatchPortal.Portal.Downloads;
@@ -34,15 +35,18 @@ builder.AddDownloads();
 builder.AddOperations();
 builder.AddPlans();
 builder.AddRuns();
+builder.AddPortalApi();
 
 var app = builder.Build();
 
 app.UseSecurityHeaders();
+app.UseApiDocsContentSecurity();
 app.UsePortalStaticFiles();
 app.UseDownloads();
 app.UseRouting();
 app.UseRequestMetrics();
 app.UseAuthentication();
+app.UsePortalApi();
 app.UseAuthorization();
 app.UseAntiforgery();
 
@@ -52,5 +56,6 @@ app.MapEnrollmentApi();
 app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
+app.MapPortalApi();
 
 app.Run();
