@@ -32,11 +32,13 @@ builder.AddAgentConnectivity();
 builder.AddLocalAgent();
 builder.AddDownloads();
 builder.AddOperations();
+builder.AddRequestIds();
 builder.AddPlans();
 builder.AddRuns();
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.UseSecurityHeaders();
 app.UsePortalStaticFiles();
 app.UseDownloads();
