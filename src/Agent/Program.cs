@@ -46,6 +46,7 @@ builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValida
 builder.AddAgentSecurity(options, tls);
 builder.AddJobs();
 builder.AddAgentApi(options);
+builder.AddAgentOpenApi();
 
 var app = builder.Build();
 app.UseAgentApi(options);
@@ -55,6 +56,7 @@ app.MapPatchesApi();
 app.MapJobsApi();
 app.MapJobsWebSocket();
 app.MapAgentMetrics();
+app.MapAgentOpenApi();
 await app.RunAsync();
 return 0;
 

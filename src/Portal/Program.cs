@@ -33,12 +33,14 @@ builder.AddAgentConnectivity();
 builder.AddLocalAgent();
 builder.AddDownloads();
 builder.AddOperations();
+builder.AddRequestIds();
 builder.AddPlans();
 builder.AddRuns();
 builder.AddPortalApi();
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.UseSecurityHeaders();
 app.UseApiDocsContentSecurity();
 app.UsePortalStaticFiles();
