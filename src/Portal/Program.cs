@@ -15,6 +15,11 @@ using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 using PatchPortal.Portal.Windows;
 
+if (MigrateDbCommand.IsInvoked(args))
+{
+    return await MigrateDbCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalHosting();
@@ -53,4 +58,5 @@ app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
 
-app.Run();
+await app.RunAsync();
+return 0;

@@ -51,6 +51,9 @@ internal sealed class ProviderDatabase : IDbContextFactory<PortalDbContext>, IAs
         return database;
     }
 
+    /// <summary>An existing database (nothing is created, migrated or deleted).</summary>
+    public static ProviderDatabase Open(string provider, string connectionString) => new(provider, connectionString, null);
+
     public PortalDbContext CreateDbContext() => _factory.CreateDbContext();
 
     public async ValueTask DisposeAsync()
