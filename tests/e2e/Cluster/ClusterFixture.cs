@@ -291,7 +291,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     ["Key"] = Path.Combine(home, "certs", "server.key"),
                     ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
                 },
-                ["Simulated"] = new JsonObject { ["JobDurationMs"] = 8000, ["FailureRate"] = 0.0 },
+                ["Simulated"] = new JsonObject { ["JobDurationMs"] = 10000, ["FailureRate"] = 0.0 },
             },
         }.ToJsonString());
 

@@ -28,13 +28,18 @@ public sealed class TwoNodeRunTests(ClusterFixture cluster)
 
         await using var context = await cluster.NewAdminContextAsync(nodeB);
         var page = await context.NewPageAsync();
-        var run = await RunPage.OpenAsync(page, runId);
+        // Opened by hand with generous waits: the page object's five seconds are short for two nodes, four agents and a
+        // browser on two cores.
+        await page.GotoAsync($"/runs/{runId}");
+        var run = new RunPage(page);
+        await run.WaitUntilReadyAsync();
+        await Assertions.Expect(page.GetByText("Times in ")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var states = page.Locator("[data-testid=host-state]");
         var succeeded = states.Filter(new() { HasText = "Succeeded" });
         await TestStep.RunAsync(page, "cluster-live-from-other-node", async () =>
         {
             await page.EvaluateAsync("() => window.__patchportalNoReload = true");
-            await Assertions.Expect(run.State).ToHaveTextAsync("Running");
+            await Assertions.Expect(run.State).ToHaveTextAsync("Running", new() { Timeout = 30_000 });
             // One more host ends while this page on B watches: the change came from A's executor through NOTIFY.
             var before = await succeeded.CountAsync();
             Assert.True(before < Hosts.Length - 1, $"the run was nearly over ({before} hosts done) before the page on {nodeB} opened");
@@ -53,10 +58,10 @@ public sealed class TwoNodeRunTests(ClusterFixture cluster)
             await Assertions.Expect(run.State).ToHaveTextAsync("Succeeded", new() { Timeout = 180_000 });
             foreach (var host in Hosts)
             {
-                await Assertions.Expect(run.HostState(host)).ToHaveTextAsync("Succeeded");
+                await Assertions.Expect(run.HostState(host)).ToHaveTextAsync("Succeeded", new() { Timeout = 30_000 });
             }
 
-            await Assertions.Expect(states).ToHaveCountAsync(Hosts.Length);
+            await Assertions.Expect(states).ToHaveCountAsync(Hosts.Length, new() { Timeout = 30_000 });
             Assert.True(await page.EvaluateAsync<bool>("() => window.__patchportalNoReload === true"), "the page reloaded");
         });
 
