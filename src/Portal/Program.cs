@@ -16,6 +16,11 @@ using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 using PatchPortal.Portal.Windows;
 
+if (MigrateDbCommand.IsInvoked(args))
+{
+    return await MigrateDbCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalHosting();
@@ -60,4 +65,5 @@ app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
 app.MapPortalApi();
 
-app.Run();
+await app.RunAsync();
+return 0;
