@@ -48,6 +48,7 @@ builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValida
 builder.AddAgentSecurity(options, tls, revocation);
 builder.AddJobs();
 builder.AddAgentApi(options);
+builder.AddAgentOpenApi();
 
 var app = builder.Build();
 app.UseAgentApi(options);
@@ -57,6 +58,7 @@ app.MapPatchesApi();
 app.MapJobsApi();
 app.MapJobsWebSocket();
 app.MapAgentMetrics();
+app.MapAgentOpenApi();
 await app.RunAsync();
 return 0;
 

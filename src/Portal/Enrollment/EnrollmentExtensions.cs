@@ -42,7 +42,7 @@ public static class EnrollmentExtensions
         services.AddSingleton<HostEnrollment>();
         services.AddSingleton<IHostEnrollment>(provider => provider.GetRequiredService<HostEnrollment>());
         services.AddSingleton<Settings.Certificates.CertificateAdministration>();
-        services.TryAddSingleton<HostEventHub>();
+        services.AddEventHub<HostEventHub>();
         return builder;
     }
 
