@@ -90,6 +90,9 @@ public sealed record JobDetail
     public bool? AutoReboot { get; init; }
     public DateTimeOffset? ScheduledAt { get; init; }
     public string? Reason { get; init; }
+
+    /// <summary>The id of the request that started the job (the caller's X-Request-Id when it sent a well-formed one).</summary>
+    public string? RequestId { get; init; }
 }
 
 public sealed record JobDeleteResponse(string JobId, string PreviousStatus, string CurrentStatus, string Action);

@@ -1,4 +1,5 @@
 using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Api;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
 using PatchPortal.Portal.Downloads;
@@ -37,17 +38,22 @@ builder.AddAgentConnectivity();
 builder.AddLocalAgent();
 builder.AddDownloads();
 builder.AddOperations();
+builder.AddRequestIds();
 builder.AddPlans();
 builder.AddRuns();
+builder.AddPortalApi();
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.UseSecurityHeaders();
+app.UseApiDocsContentSecurity();
 app.UsePortalStaticFiles();
 app.UseDownloads();
 app.UseRouting();
 app.UseRequestMetrics();
 app.UseAuthentication();
+app.UsePortalApi();
 app.UseAuthorization();
 app.UseAntiforgery();
 
@@ -57,6 +63,7 @@ app.MapEnrollmentApi();
 app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
+app.MapPortalApi();
 
 await app.RunAsync();
 return 0;

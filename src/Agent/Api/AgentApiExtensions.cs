@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Logging.Console;
 using PatchPortal.Agent.Configuration;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Agent.Machine;
@@ -17,6 +18,15 @@ public static class AgentApiExtensions
         ArgumentNullException.ThrowIfNull(options);
 
         builder.Services.ConfigureHttpJsonOptions(json => AgentJson.Configure(json.SerializerOptions));
+
+        // Scopes carry the request id (and a running job's id) into every log line, so one change can be followed from
+        // the portal into this agent; Logging:Console:FormatterOptions:IncludeScopes=false turns them off.
+        if (builder.Configuration["Logging:Console:FormatterOptions:IncludeScopes"] is null)
+        {
+            builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
+            builder.Services.Configure<JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
+            builder.Services.Configure<ConsoleFormatterOptions>(o => o.IncludeScopes = true);
+        }
 
         // Binding failures throw, so the guard middleware answers them as INVALID_REQUEST envelopes naming the field.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Agent.Jobs;
 
@@ -34,15 +35,26 @@ public static class JobsApi
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/jobs");
-        group.MapGet("/", List);
-        group.MapGet("/{id}", Get);
-        group.MapPost("/{id}/rollback", Rollback);
-        group.MapDelete("/{id}", CancelOrDeleteAsync);
+        var group = app.MapGroup("/api/v1/jobs").WithTags("Jobs");
+        group.MapGet("/", List).WithName("ListJobs").WithSummary("Jobs, newest first by default")
+            .Answers<JobListResponse>().Refuses(StatusCodes.Status400BadRequest)
+            .WithQueryValues("status", [.. StatusAliases.Keys]).WithQueryValues("operation", [.. OperationAliases.Keys]).WithQueryValues("sort", Sorts);
+        group.MapGet("/{id}", Get).WithName("GetJob").WithSummary("One job: status, logs, output, before/after versions")
+            .Answers<JobDetail>().Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/rollback", Rollback).WithName("RollbackJob").WithSummary("Restore the versions a finished job recorded before it ran (a job)")
+            .Answers<JobAccepted>(StatusCodes.Status202Accepted).Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        group.MapDelete("/{id}", CancelOrDeleteAsync).WithName("CancelOrDeleteJob").WithSummary("Cancel a pending or running job, or delete a finished one")
+            .Answers<JobDeleteResponse>().Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         return app;
     }
 
-    public sealed record ListQuery(string? Status, string? Operation, string? Limit, string? Offset, string? Sort, string? Order);
+    public sealed record ListQuery(
+        [FromQuery(Name = "status")] string? Status,
+        [FromQuery(Name = "operation")] string? Operation,
+        [FromQuery(Name = "limit")] string? Limit,
+        [FromQuery(Name = "offset")] string? Offset,
+        [FromQuery(Name = "sort")] string? Sort,
+        [FromQuery(Name = "order")] string? Order);
 
     private static IResult List([AsParameters] ListQuery query, IJobManager jobs)
     {
@@ -86,7 +98,7 @@ public static class JobsApi
             return invalid;
         }
 
-        var result = jobs.Rollback(id, RequestGuardMiddleware.ClientIdentity(context));
+        var result = jobs.Rollback(id, RequestGuardMiddleware.ClientIdentity(context), Envelope.RequestId(context));
         return result.Outcome switch
         {
             RollbackOutcome.NotFound => NotFound(id),

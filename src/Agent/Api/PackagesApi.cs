@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Agent.Jobs;
 using PatchPortal.Agent.Packages;
@@ -13,16 +14,29 @@ public static class PackagesApi
 
     public static IEndpointRouteBuilder MapPackagesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/packages");
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{name}", GetAsync);
-        group.MapPost("/", Install);
-        group.MapPut("/{name}", UpdateAsync);
-        group.MapDelete("/{name}", RemoveAsync);
+        var group = app.MapGroup("/api/v1/packages").WithTags("Packages");
+        group.MapGet("/", ListAsync).WithName("ListPackages").WithSummary("Installed packages")
+            .Answers<PackageListResponse>().Refuses(StatusCodes.Status400BadRequest)
+            .WithQueryValues("status", Statuses).WithQueryValues("sort", Sorts).WithQueryDescription("name", "package name; * matches any characters");
+        group.MapGet("/{name}", GetAsync).WithName("GetPackage").WithSummary("One installed package with dependencies, reverse dependencies, homepage, license and files")
+            .Answers<PackageDetailDto>().Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        group.MapPost("/", Install).WithName("InstallPackages").WithSummary("Install packages (a job)")
+            .Answers<JobAccepted>(StatusCodes.Status202Accepted).Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge);
+        group.MapPut("/{name}", UpdateAsync).WithName("UpdatePackage").WithSummary("Update one package (a job)")
+            .Answers<JobAccepted>(StatusCodes.Status202Accepted).Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge);
+        group.MapDelete("/{name}", RemoveAsync).WithName("RemovePackage").WithSummary("Remove one package (a job)")
+            .Answers<JobAccepted>(StatusCodes.Status202Accepted).Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
+            .WithQueryDescription("purge", "also remove configuration files").WithQueryDescription("force", "remove even when other packages depend on it");
         return app;
     }
 
-    public sealed record ListQuery(string? Name, string? Status, string? Limit, string? Offset, string? Sort, string? Order);
+    public sealed record ListQuery(
+        [FromQuery(Name = "name")] string? Name,
+        [FromQuery(Name = "status")] string? Status,
+        [FromQuery(Name = "limit")] string? Limit,
+        [FromQuery(Name = "offset")] string? Offset,
+        [FromQuery(Name = "sort")] string? Sort,
+        [FromQuery(Name = "order")] string? Order);
 
     private static async Task<IResult> ListAsync([AsParameters] ListQuery query, IPackageManager packages, CancellationToken cancellationToken)
     {
@@ -132,6 +146,7 @@ public static class PackagesApi
         {
             Packages = specs,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+            RequestId = Envelope.RequestId(context),
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
@@ -166,6 +181,7 @@ public static class PackagesApi
             Packages = [new PackageSpec { Name = name, Version = request.Version }],
             TargetVersion = request.Version ?? "latest",
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+            RequestId = Envelope.RequestId(context),
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
@@ -192,6 +208,7 @@ public static class PackagesApi
         {
             Packages = [new PackageSpec { Name = name }],
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+            RequestId = Envelope.RequestId(context),
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }

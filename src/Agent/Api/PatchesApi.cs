@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Agent.Jobs;
 using PatchPortal.Agent.Packages;
@@ -13,13 +14,24 @@ public static class PatchesApi
 
     public static IEndpointRouteBuilder MapPatchesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/patches");
-        group.MapGet("/", ListAsync);
-        group.MapPost("/apply", ApplyAsync);
+        var group = app.MapGroup("/api/v1/patches").WithTags("Patches");
+        group.MapGet("/", ListAsync).WithName("ListPatches").WithSummary("Pending updates as patches")
+            .Answers<PatchListResponse>().Refuses(StatusCodes.Status400BadRequest)
+            .WithQueryValues("severity", Severities).WithQueryValues("status", Statuses).WithQueryValues("sort", Sorts);
+        group.MapPost("/apply", ApplyAsync).WithName("ApplyPatches")
+            .WithSummary("Apply patches (a job); with options.dry_run the exact manifest and no job")
+            .Answers<JobAccepted>(StatusCodes.Status202Accepted).Answers<DryRunManifest>()
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 
-    public sealed record ListQuery(string? Severity, string? Status, string? Limit, string? Offset, string? Sort, string? Order);
+    public sealed record ListQuery(
+        [FromQuery(Name = "severity")] string? Severity,
+        [FromQuery(Name = "status")] string? Status,
+        [FromQuery(Name = "limit")] string? Limit,
+        [FromQuery(Name = "offset")] string? Offset,
+        [FromQuery(Name = "sort")] string? Sort,
+        [FromQuery(Name = "order")] string? Order);
 
     /// <summary>A patch id: the package and the version it brings (<c>@</c> occurs in neither).</summary>
     public static string PatchId(AvailableUpdate update)
@@ -165,6 +177,7 @@ public static class PatchesApi
             RebootAfter = reboot,
             RebootDelay = delay,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+            RequestId = Envelope.RequestId(context),
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }

@@ -1,5 +1,5 @@
+using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections.Features;
 using PatchPortal.Agent.Configuration;
 using PatchPortal.Agent.Contracts;
@@ -19,14 +19,10 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var requestId = context.Request.Headers["X-Request-Id"].ToString();
-        if (!RequestIdRegex().IsMatch(requestId))
-        {
-            requestId = Guid.NewGuid().ToString();
-        }
-
+        var incoming = context.Request.Headers[RequestIds.Header];
+        var requestId = incoming.Count == 1 ? RequestIds.From(incoming[0]) : RequestIds.New();
         Envelope.SetRequestId(context, requestId);
-        context.Response.Headers["X-Request-Id"] = requestId;
+        context.Response.Headers[RequestIds.Header] = requestId;
 
         var identity = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(AgentSecurityExtensions.ClientIdentityItem, out var value) == true ? value as string : null;
         if (identity is null && !(options.Value.Health.AllowAnonymous && IsHealthPath(context.Request.Path) && HttpMethods.IsGet(context.Request.Method)))
@@ -51,7 +47,8 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
             return;
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = requestId, ["Client"] = identity });
+        using var scope = RequestScope(logger, requestId, identity ?? "anonymous");
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await next(context);
@@ -77,9 +74,26 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
             LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
             await Envelope.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, ErrorCodes.InternalError, "unexpected error; see the agent's log for request " + requestId, retryable: true);
         }
+        finally
+        {
+            LogAnswered(context, Stopwatch.GetElapsedTime(started));
+        }
     }
 
     public static string? ClientIdentity(HttpContext context) => context?.Items[ClientIdentityItem] as string;
+
+    /// <summary>One line per request, in the request's scope; polls (health, metrics) only at Debug.</summary>
+    private void LogAnswered(HttpContext context, TimeSpan elapsed)
+    {
+        var path = context.Request.Path;
+        var routine = HttpMethods.IsGet(context.Request.Method) && (IsHealthPath(path) || path == "/metrics");
+        var level = routine ? LogLevel.Debug : LogLevel.Information;
+        var milliseconds = (long)elapsed.TotalMilliseconds;
+        LogRequest(logger, level, context.Request.Method, path.Value ?? "/", context.Response.StatusCode, milliseconds);
+    }
+
+    private static readonly Func<ILogger, string, string, IDisposable?> RequestScope =
+        LoggerMessage.DefineScope<string, string>("Request {RequestId} from {Client}");
 
     private static bool IsHealthPath(PathString path) => path == "/health" || path == "/api/v1/health";
 
@@ -108,8 +122,8 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
         return Envelope.WriteErrorAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidRequest, message, new Dictionary<string, object?> { ["field"] = "body" });
     }
 
-    [GeneratedRegex(@"\A[A-Za-z0-9._:-]{1,128}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex RequestIdRegex();
+    [LoggerMessage(EventId = 1006, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs} ms")]
+    private static partial void LogRequest(ILogger logger, LogLevel level, string method, string path, int statusCode, long elapsedMs);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Refused request from {Address} to {Path}: no client certificate")]
     private static partial void LogNoIdentity(ILogger logger, string address, string path);

@@ -12,13 +12,18 @@ public static class SystemApi
 
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", HealthAsync);
-        app.MapGet("/api/v1/health", HealthAsync);
+        app.MapGet("/health", HealthAsync).WithTags("System").WithName("Health").WithSummary("Liveness and checks")
+            .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/api/v1/health", HealthAsync).WithTags("System").WithName("ApiHealth").WithSummary("Liveness and checks (same as /health)")
+            .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable);
 
-        var group = app.MapGroup("/api/v1/system");
-        group.MapGet("/info", InfoAsync);
-        group.MapPost("/reboot", RebootAsync);
-        group.MapGet("/services/{name}", ServiceAsync);
+        var group = app.MapGroup("/api/v1/system").WithTags("System");
+        group.MapGet("/info", InfoAsync).WithName("SystemInfo").WithSummary("Host, OS, kernel, uptime, package manager")
+            .Answers<SystemInfoDto>();
+        group.MapPost("/reboot", RebootAsync).WithName("Reboot").WithSummary("Schedule a reboot (a job)")
+            .Answers<JobAccepted>(StatusCodes.Status202Accepted).Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge);
+        group.MapGet("/services/{name}", ServiceAsync).WithName("ServiceStatus").WithSummary("One systemd unit's state")
+            .Answers<ServiceStatusDto>().Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -72,6 +77,7 @@ public static class SystemApi
             RebootDelay = TimeSpan.FromSeconds(delay),
             Reason = request.Reason,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
+            RequestId = Envelope.RequestId(context),
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }

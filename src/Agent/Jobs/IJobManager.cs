@@ -18,7 +18,8 @@ public interface IJobManager
 
     /// <summary>Queues a job that restores the versions the finished job <paramref name="jobId"/> recorded before it ran.</summary>
     /// <param name="requestedBy">The client identity that asked, recorded on the rollback job.</param>
-    RollbackResult Rollback(string jobId, string? requestedBy = null);
+    /// <param name="requestId">The id of the request that asked, recorded on the rollback job.</param>
+    RollbackResult Rollback(string jobId, string? requestedBy = null, string? requestId = null);
 
     /// <summary>True while a package job is pending or running (a reboot then needs <c>force</c>).</summary>
     bool HasActivePackageJob { get; }
@@ -50,6 +51,9 @@ public sealed record JobRequest(string Operation, PackageOperation? Package)
 
     /// <summary>The client identity (certificate CN) that asked, for the job's record.</summary>
     public string? RequestedBy { get; init; }
+
+    /// <summary>The id of the request that asked (the caller's X-Request-Id when well-formed): on the job's record and its log lines.</summary>
+    public string? RequestId { get; init; }
 }
 
 public sealed record JobQuery(string? Status, string? Operation, int Limit, int Offset, string Sort, bool Descending);

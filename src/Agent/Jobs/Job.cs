@@ -80,6 +80,9 @@ public sealed class Job
 
     public string? RequestedBy { get; init; }
 
+    /// <summary>The id of the request that started the job, so its log lines join the caller's.</summary>
+    public string? RequestId { get; init; }
+
     /// <summary>The lock guarding every mutable member. Not persisted.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Lock Sync { get; } = new();

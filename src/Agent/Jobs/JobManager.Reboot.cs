@@ -8,6 +8,7 @@ public sealed partial class JobManager
 {
     private async Task RunRebootAsync(Job job, JobRuntime runtime)
     {
+        using var scope = _logger.JobScope(job.Id, job.RequestId);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(runtime.Cancel.Token, _stopping.Token);
         try
         {

@@ -39,6 +39,8 @@ public sealed partial class JobManager
             return;
         }
 
+        // The job runs after its request ended: its own scope carries the request's id into every line it logs.
+        using var scope = _logger.JobScope(job.Id, job.RequestId);
         PackageOperation operation;
         lock (job.Sync)
         {
@@ -159,6 +161,7 @@ public sealed partial class JobManager
                     ScheduledAt = _time.GetUtcNow() + (job.RebootDelay ?? TimeSpan.Zero),
                     Reason = $"Automatic reboot after job {job.Id}",
                     RequestedBy = job.RequestedBy,
+                    RequestId = job.RequestId,
                 },
                 originalJobId: null);
             return $"Completed; reboot scheduled as job {reboot.JobId} at {reboot.ScheduledAt:O}.";

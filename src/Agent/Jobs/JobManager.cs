@@ -207,7 +207,7 @@ public sealed partial class JobManager : IJobManager, IDisposable
         }
     }
 
-    public RollbackResult Rollback(string jobId, string? requestedBy = null)
+    public RollbackResult Rollback(string jobId, string? requestedBy = null, string? requestId = null)
     {
         var notFound = new RollbackResult(RollbackOutcome.NotFound, null, $"Job {jobId} not found.");
         if (!_jobs.TryGetValue(jobId, out var original))
@@ -258,6 +258,7 @@ public sealed partial class JobManager : IJobManager, IDisposable
                 Packages = [.. targets.Select(target => new PackageSpec { Name = target.Name, Version = target.Version })],
                 Reason = $"Rollback of job {jobId}",
                 RequestedBy = requestedBy,
+                RequestId = requestId,
             };
             var detail = Submit(request, originalJobId: jobId);
             original.RollbackJobId = detail.JobId;
@@ -362,6 +363,7 @@ public sealed partial class JobManager : IJobManager, IDisposable
             PatchesCount = request.PatchesCount,
             TargetVersion = request.TargetVersion,
             RequestedBy = request.RequestedBy,
+            RequestId = request.RequestId,
         };
 
         var runtime = new JobRuntime();

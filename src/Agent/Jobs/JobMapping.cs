@@ -36,6 +36,7 @@ public static class JobMapping
             AutoReboot = job.AutoReboot,
             ScheduledAt = job.ScheduledAt,
             Reason = job.Reason,
+            RequestId = job.RequestId,
         };
     }
 

@@ -3,6 +3,12 @@ namespace PatchPortal.Agent.Jobs;
 /// <summary>The jobs feature's log messages.</summary>
 internal static partial class JobsLog
 {
+    private static readonly Func<ILogger, string, string, IDisposable?> Scope =
+        LoggerMessage.DefineScope<string, string>("Job {JobId} for request {RequestId}");
+
+    /// <summary>The scope of everything a job logs while it runs: its id and the id of the request that started it.</summary>
+    public static IDisposable? JobScope(this ILogger logger, string jobId, string? requestId) => Scope(logger, jobId, requestId ?? "-");
+
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Job {JobId} was {PreviousStatus} when the agent stopped; recorded as interrupted")]
     public static partial void JobInterrupted(this ILogger logger, string jobId, string previousStatus);
 

@@ -53,7 +53,7 @@ public sealed partial class AgentClient
         {
             using var socket = new ClientWebSocket();
             socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
-            socket.Options.SetRequestHeader("X-Request-Id", Guid.NewGuid().ToString());
+            socket.Options.SetRequestHeader(RequestIds.Header, Operations.RequestContext.CurrentOrNew());
             var uri = new UriBuilder(new Uri(BaseUri(agent), "api/v1/ws/jobs")) { Scheme = "wss" }.Uri;
             using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {

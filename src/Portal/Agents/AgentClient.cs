@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Security;
@@ -160,7 +159,8 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
             request.Content = JsonContent.Create(body, body.GetType(), options: AgentJson.Options);
         }
 
-        request.Headers.Add("X-Request-Id", Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString());
+        // The id of the request, interaction or job this call serves: the agent logs it and keeps it on the job it starts.
+        request.Headers.Add(RequestIds.Header, Operations.RequestContext.CurrentOrNew());
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try

@@ -4,7 +4,9 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using PatchPortal.Agent.Contracts;
 using PatchPortal.Portal.Agents;
+using PatchPortal.Portal.Operations;
 using PatchPortal.Portal.Pki;
 using PatchPortal.Tests.E2E.Infrastructure;
 
@@ -122,6 +124,21 @@ public sealed class AgentClientTests : IAsyncLifetime
         Assert.Equal(before.Value!.Count, manifest.Value!.Changes.Count);
         Assert.All(manifest.Value.Changes, c => Assert.NotEqual(c.From, c.To));
         Assert.Equal(before.Value.Count, (await Client.ListPatchesAsync(_endpoint, CancellationToken.None)).Value!.Count);
+    }
+
+    [Fact]
+    public async Task ApplyPatches_SendsTheCurrentRequestId_WhichTheAgentKeepsOnTheJob()
+    {
+        AgentCallResult<JobAccepted> accepted;
+        using (RequestContext.Begin(NullLogger.Instance, "e2e-approval.42"))
+        {
+            accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        }
+
+        var job = await Client.GetJobAsync(_endpoint, accepted.Value!.JobId, CancellationToken.None);
+
+        Assert.Equal("e2e-approval.42", job.Value!.RequestId);
+        await _agent.WaitForOutputAsync(l => l.Contains("Request e2e-approval.42 from", StringComparison.Ordinal), "the agent's log line with the portal's request id");
     }
 
     [Fact]
