@@ -21,8 +21,9 @@ internal static partial class DataExtensions
         if (PortalDatabase.IsPostgres(provider))
         {
             // Several nodes share this database: live events cross them through LISTEN/NOTIFY.
+            var services = builder.Services;
             builder.Services.AddSingleton(sp => new PostgresEventRelay(
-                connectionString, sp.GetServices<IRelayedEventHub>(), sp.GetRequiredService<ILogger<PostgresEventRelay>>()));
+                connectionString, RelayedHubs(services, sp), sp.GetRequiredService<ILogger<PostgresEventRelay>>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresEventRelay>());
         }
         // Keys for cookies and antiforgery live with the data, so sign-ins survive a restart.
@@ -32,6 +33,18 @@ internal static partial class DataExtensions
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;
     }
+
+    /// <summary>
+    /// Every registered hub, however a feature registered it (<see cref="EventHubRegistration.AddEventHub{THub}"/> or
+    /// its own singleton): the collection is complete by the time the relay is first resolved.
+    /// </summary>
+    private static IEnumerable<IRelayedEventHub> RelayedHubs(IServiceCollection services, IServiceProvider provider) =>
+        services.Where(d => !d.IsKeyedService && d.ServiceType != typeof(IRelayedEventHub) && typeof(IRelayedEventHub).IsAssignableFrom(d.ServiceType))
+            .Select(d => d.ServiceType)
+            .Distinct()
+            .Select(t => (IRelayedEventHub)provider.GetRequiredService(t))
+            .Concat(provider.GetServices<IRelayedEventHub>())
+            .ToList();
 
     /// <summary>
     /// The configured provider and its connection string: for SQLite by default the file portal.db in the data

@@ -80,7 +80,9 @@ public sealed partial class PostgresEventRelay : BackgroundService, IEventRelay
                     command.Parameters.AddWithValue("payload", payload);
                     await command.ExecuteNonQueryAsync(stoppingToken);
                 }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+#pragma warning disable CA1031 // Whatever the database says, live updates must never stop the portal.
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
                 {
                     // The other nodes miss this one change; local subscribers already have it.
                     LogSendFailed(_logger, e, channel);
@@ -119,7 +121,9 @@ public sealed partial class PostgresEventRelay : BackgroundService, IEventRelay
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
+#pragma warning disable CA1031 // Whatever the database says, live updates must never stop the portal: try again.
+            catch (Exception e)
+#pragma warning restore CA1031
             {
                 LogListenFailed(_logger, e, delay);
                 try

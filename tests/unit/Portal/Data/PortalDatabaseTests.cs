@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Postgres;
 using PatchPortal.Portal.Infrastructure;
+using PatchPortal.Portal.Runs;
 
 namespace PatchPortal.Tests.Unit.Portal.Data;
 
@@ -25,6 +27,32 @@ public sealed class PortalDatabaseTests(PostgresFixture postgres)
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
         Assert.True(await db.Users.AnyAsync(), "the first admin was not created");
         await host.Services.GetRequiredService<PostgresEventRelay>().Listening.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task StartAsync_RelaysAHubToOtherNodes_WhenAFeatureRegisteredItAsAPlainSingleton()
+    {
+        var connection = await postgres.Cluster.CreateDatabaseAsync("hubs");
+        await using var host = await PortalTestHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Portal:Database:Provider"] = "postgresql",
+                ["Portal:Database:ConnectionString"] = connection,
+            },
+            services: s => s.AddSingleton<RunEventHub>());
+        await host.Services.GetRequiredService<PostgresEventRelay>().Listening.WaitAsync(TimeSpan.FromSeconds(20));
+        var otherNode = new RunEventHub();
+        using var otherRelay = new PostgresEventRelay(connection, [otherNode], NullLogger<PostgresEventRelay>.Instance);
+        await otherRelay.StartAsync(CancellationToken.None);
+        await otherRelay.Listening.WaitAsync(TimeSpan.FromSeconds(20));
+        var received = new TaskCompletionSource<RunChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = otherNode.Subscribe(c => received.TrySetResult(c));
+        var change = new RunChanged(Guid.CreateVersion7(), 3);
+
+        host.Services.GetRequiredService<RunEventHub>().Publish(change);
+
+        Assert.Equal(change, await received.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        await otherRelay.StopAsync(CancellationToken.None);
     }
 
     [Fact]
