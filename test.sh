@@ -9,13 +9,20 @@ say() { printf '==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages the suites drive for real: Chromium for the browser tests; lintian and rpm (rpmbuild) to build
-# and inspect the .deb and .rpm packages; curl for install.sh. apt's own tools are always there.
+# and inspect the .deb and .rpm packages; curl for install.sh; PostgreSQL's server binaries for the data-layer and
+# two-node tests (they initdb and start throw-away clusters of their own; the system cluster is never used); nginx
+# to check the cluster example's configuration (nginx -t) and as the baseline of the bench's smoke run.
+# apt's own tools are always there.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v lintian >/dev/null || missing+=(lintian)
 command -v rpmbuild >/dev/null || missing+=(rpm)
 command -v fakeroot >/dev/null || missing+=(fakeroot)
 command -v curl >/dev/null || missing+=(curl)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# nginx: the baseline of the bench, whose smoke mode runs as an e2e test (tests/e2e/Bench). Debian's policy-rc.d keeps
+# the packaged service from starting; the bench runs its own instance on loopback.
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages the tests need: ${missing[*]}"
   as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || {

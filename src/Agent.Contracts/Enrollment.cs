@@ -15,4 +15,10 @@ public sealed record EnrollmentResponse
     public required string CertificatePem { get; init; }
     public required string CaPem { get; init; }
     public required string PortalClientIdentity { get; init; }
+
+    /// <summary>The CA's current revocation list (PEM); absent from portals that predate it.</summary>
+    public string? CrlPem { get; init; }
+
+    /// <summary>Where the agent fetches newer revocation lists (<c>Agent:Tls:CrlUrl</c>).</summary>
+    public string? CrlUrl { get; init; }
 }

@@ -17,6 +17,7 @@ builder.Services.AddSystemd();
 // Bad configuration stops the agent here, before it listens, with the key at fault named.
 AgentOptions options;
 TlsMaterial tls;
+ClientRevocation revocation;
 try
 {
     options = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
@@ -34,6 +35,7 @@ try
     }
 
     tls = TlsMaterial.Load(options.Tls.Certificate, options.Tls.Key, options.Tls.ClientCa);
+    revocation = new ClientRevocation(options.Tls.Crl, tls.ClientCa);
     builder.AddPackageBackends();
 }
 catch (Exception ex) when (ex is AgentConfigurationException or InvalidOperationException)
@@ -43,7 +45,7 @@ catch (Exception ex) when (ex is AgentConfigurationException or InvalidOperation
 }
 
 builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
-builder.AddAgentSecurity(options, tls);
+builder.AddAgentSecurity(options, tls, revocation);
 builder.AddJobs();
 builder.AddAgentApi(options);
 builder.AddAgentOpenApi();

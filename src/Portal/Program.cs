@@ -1,4 +1,5 @@
 using PatchPortal.Portal.Account;
+using PatchPortal.Portal.Api;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Dashboard;
 using PatchPortal.Portal.Downloads;
@@ -14,6 +15,11 @@ using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Shell;
 using PatchPortal.Portal.Windows;
+
+if (MigrateDbCommand.IsInvoked(args))
+{
+    return await MigrateDbCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -35,16 +41,19 @@ builder.AddOperations();
 builder.AddRequestIds();
 builder.AddPlans();
 builder.AddRuns();
+builder.AddPortalApi();
 
 var app = builder.Build();
 
 app.UseRequestIds();
 app.UseSecurityHeaders();
+app.UseApiDocsContentSecurity();
 app.UsePortalStaticFiles();
 app.UseDownloads();
 app.UseRouting();
 app.UseRequestMetrics();
 app.UseAuthentication();
+app.UsePortalApi();
 app.UseAuthorization();
 app.UseAntiforgery();
 
@@ -54,5 +63,7 @@ app.MapEnrollmentApi();
 app.MapCalendarFeeds();
 app.MapPortalShell();
 app.MapHangfireDashboardForAdmins();
+app.MapPortalApi();
 
-app.Run();
+await app.RunAsync();
+return 0;

@@ -52,8 +52,14 @@ public sealed class TlsOptions
     [Required]
     public string ClientCa { get; set; } = "/etc/patch-agent/certs/ca.pem";
 
-    /// <summary>Optional CRL (PEM or DER) issued by the client CA; certificates on it are refused.</summary>
+    /// <summary>Optional CRL (PEM or DER) signed by the client CA; certificates on it are refused. Re-read when it changes.</summary>
     public string? Crl { get; set; }
+
+    /// <summary>Where to fetch a fresh CRL (the portal's <c>/pki/crl.pem</c>); written over <see cref="Crl"/> when newer.</summary>
+    public string? CrlUrl { get; set; }
+
+    [Range(1, 24 * 60)]
+    public int CrlRefreshMinutes { get; set; } = 15;
 }
 
 public sealed class JobOptions
@@ -87,6 +93,14 @@ public sealed class LimitOptions
 
     [Range(1, 3600)]
     public int RequestTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>How long a client may take to send its request headers (slow clients are cut off).</summary>
+    [Range(1, 600)]
+    public int RequestHeadersTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>How long a new connection may take to start and finish its TLS handshake.</summary>
+    [Range(1, 600)]
+    public int HandshakeTimeoutSeconds { get; set; } = 10;
 
     /// <summary>Requests a client may make per minute; 0 turns the limit off.</summary>
     [Range(0, 10_000_000)]

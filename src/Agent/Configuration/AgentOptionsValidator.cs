@@ -43,6 +43,19 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             }
         }
 
+        if (options.Tls.CrlUrl is { Length: > 0 } crlUrl)
+        {
+            if (!Uri.TryCreate(crlUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                failures.Add($"Agent:Tls:CrlUrl: '{crlUrl}' is not an http(s) URL");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Tls.Crl))
+            {
+                failures.Add("Agent:Tls:CrlUrl: needs Agent:Tls:Crl, the file the fetched CRL is kept in");
+            }
+        }
+
         if (!Backends.Contains(options.Backend, StringComparer.Ordinal))
         {
             failures.Add($"Agent:Backend: '{options.Backend}' is not one of {string.Join(", ", Backends)}");

@@ -17,27 +17,31 @@ public static partial class AgentSecurityExtensions
     /// Kestrel with HTTPS only: the source address is checked before TLS (a refused peer gets a closed socket),
     /// the client certificate during the handshake (a refused one gets a failed handshake), both logged.
     /// </summary>
-    public static WebApplicationBuilder AddAgentSecurity(this WebApplicationBuilder builder, AgentOptions options, TlsMaterial tls)
+    public static WebApplicationBuilder AddAgentSecurity(this WebApplicationBuilder builder, AgentOptions options, TlsMaterial tls, ClientRevocation revocation)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tls);
+        ArgumentNullException.ThrowIfNull(revocation);
 
         var networks = new NetworkAllowList(options.EffectiveAllowedNetworks.Select(n => CidrRange.TryParse(n, out var r) ? r : throw new AgentConfigurationException("Agent:AllowedNetworks", n)).ToList());
-        var policy = new ClientCertificatePolicy(tls.ClientCa, options.AllowedClients, TimeProvider.System);
+        var policy = new ClientCertificatePolicy(tls.ClientCa, options.AllowedClients, TimeProvider.System, revocation);
         builder.Services.AddSingleton(tls);
+        builder.Services.AddSingleton(revocation);
+        builder.Services.AddHostedService<CrlRefresher>();
         builder.Services.AddSingleton(networks);
         builder.Services.AddSingleton(policy);
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("PatchPortal.Agent.Security");
+            revocation.UseLogger(logger);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections;
             kestrel.Limits.MaxConcurrentUpgradedConnections = options.Limits.MaxConnections;
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = options.Limits.MaxRequestHeadersBytes;
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.Limits.RequestHeadersTimeoutSeconds);
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
 
             foreach (var endpoint in ListenEndpoints.Parse(options.Urls))
@@ -45,9 +49,10 @@ public static partial class AgentSecurityExtensions
                 kestrel.Listen(endpoint, listen =>
                 {
                     listen.Use(next => connection => RefuseOutsideAllowList(connection, next, networks, logger));
+                    listen.Use(next => connection => RefuseWithoutTlsHandshake(connection, next, TimeSpan.FromSeconds(options.Limits.HandshakeTimeoutSeconds), logger));
                     listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                        HandshakeTimeout = TimeSpan.FromSeconds(options.Limits.HandshakeTimeoutSeconds),
                         OnConnection = handshake => ValueTask.FromResult(ServerOptions(handshake.Connection, tls.ServerCertificate, policy, options.Health.AllowAnonymous, logger)),
                     });
                 });
@@ -68,6 +73,54 @@ public static partial class AgentSecurityExtensions
         LogAddressRefused(logger, remote?.ToString() ?? "unknown");
         connection.Abort(new ConnectionAbortedException("source address not in Agent:AllowedNetworks"));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Peeks at the first byte without consuming it: a TLS connection starts with a handshake record (0x16). Plain
+    /// HTTP (or anything else) to the TLS port, and a peer that sends nothing within <c>Agent:Limits:HandshakeTimeoutSeconds</c>, are closed here and logged, instead of
+    /// failing inside the TLS layer where Kestrel logs at Debug only.
+    /// </summary>
+    private static async Task RefuseWithoutTlsHandshake(ConnectionContext connection, ConnectionDelegate next, TimeSpan firstByteTimeout, ILogger logger)
+    {
+        const byte TlsHandshakeRecord = 0x16;
+        var peer = connection.RemoteEndPoint?.ToString() ?? "unknown";
+        var input = connection.Transport.Input;
+        System.IO.Pipelines.ReadResult read;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            timeout.CancelAfter(firstByteTimeout);
+            try
+            {
+                read = await input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                if (!connection.ConnectionClosed.IsCancellationRequested)
+                {
+                    LogSilentPeer(logger, peer, (int)firstByteTimeout.TotalSeconds);
+                }
+
+                connection.Abort(new ConnectionAbortedException("no TLS handshake"));
+                return;
+            }
+        }
+
+        if (read.Buffer.IsEmpty)
+        {
+            input.AdvanceTo(read.Buffer.Start);
+            return;
+        }
+
+        var first = read.Buffer.FirstSpan[0];
+        input.AdvanceTo(read.Buffer.Start, read.Buffer.Start);
+        if (first != TlsHandshakeRecord)
+        {
+            LogNotTls(logger, peer, first < 0x20 || first > 0x7e ? $"0x{first:x2}" : ((char)first).ToString());
+            connection.Abort(new ConnectionAbortedException("not TLS"));
+            return;
+        }
+
+        await next(connection);
     }
 
     private static SslServerAuthenticationOptions ServerOptions(ConnectionContext connection, X509Certificate2 serverCertificate, ClientCertificatePolicy policy, bool allowAnonymous, ILogger logger)
@@ -120,6 +173,12 @@ public static partial class AgentSecurityExtensions
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Refused connection from {Address}: source address not in Agent:AllowedNetworks")]
     private static partial void LogAddressRefused(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Refused connection from {Peer}: not a TLS handshake (first byte '{FirstByte}'; plain HTTP to the HTTPS port?)")]
+    private static partial void LogNotTls(ILogger logger, string peer, string firstByte);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Closed connection from {Peer}: no TLS handshake within {Seconds} s")]
+    private static partial void LogSilentPeer(ILogger logger, string peer, int seconds);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Refused TLS client {Peer} ({Identity}): {Reason}")]
     private static partial void LogCertificateRefused(ILogger logger, string peer, string identity, string reason);

@@ -15,7 +15,7 @@ public sealed record ClientCertificateVerdict(bool Allowed, string? ErrorCode, s
 /// <summary>
 /// Decides whether a client certificate may call the agent: it must chain to the configured CA alone (never the
 /// system store), be inside its validity period, be meant for client authentication, and name an allowed identity
-/// (subject CN or <c>sha256:</c> fingerprint).
+/// (subject CN or <c>sha256:</c> fingerprint), and not be on the CA's revocation list when one is configured.
 /// </summary>
 public sealed class ClientCertificatePolicy
 {
@@ -23,12 +23,14 @@ public sealed class ClientCertificatePolicy
     private readonly HashSet<string> _allowedNames;
     private readonly HashSet<string> _allowedFingerprints;
     private readonly TimeProvider _time;
+    private readonly ClientRevocation? _revocation;
 
-    public ClientCertificatePolicy(X509Certificate2Collection trustAnchors, IEnumerable<string> allowedClients, TimeProvider time)
+    public ClientCertificatePolicy(X509Certificate2Collection trustAnchors, IEnumerable<string> allowedClients, TimeProvider time, ClientRevocation? revocation = null)
     {
         ArgumentNullException.ThrowIfNull(allowedClients);
         _trustAnchors = trustAnchors;
         _time = time;
+        _revocation = revocation;
         _allowedNames = new(StringComparer.Ordinal);
         _allowedFingerprints = new(StringComparer.OrdinalIgnoreCase);
         foreach (var entry in allowedClients)
@@ -104,6 +106,11 @@ public sealed class ClientCertificatePolicy
         {
             var problems = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
             return ClientCertificateVerdict.Refuse(ErrorCodes.AuthInvalidCert, $"certificate does not chain to the configured CA ({problems})", identity);
+        }
+
+        if (_revocation?.IsRevoked(certificate) == true)
+        {
+            return ClientCertificateVerdict.Refuse(ErrorCodes.AuthInvalidCert, $"certificate serial {certificate.SerialNumber} is revoked by the CRL ({_revocation.Path})", identity);
         }
 
         var allowed = (name is not null && _allowedNames.Contains(name)) || _allowedFingerprints.Contains(fingerprint);

@@ -46,8 +46,14 @@ public static class EnrollCommand
             WriteAtomically(options.Tls.Certificate, response.CertificatePem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             WriteAtomically(options.Tls.ClientCa, response.CaPem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             AllowClient(configPath, response.PortalClientIdentity);
+            var crlPath = StoreRevocationList(configPath, options, response);
 
             await stdout.WriteLineAsync($"Enrolled {parsed.Hostname}: certificate {certificate.Subject}, valid until {certificate.NotAfter.ToUniversalTime():u}.");
+            if (crlPath is not null)
+            {
+                await stdout.WriteLineAsync($"Wrote the portal's CRL to {crlPath}; the agent refreshes it from {response.CrlUrl}.");
+            }
+
             await stdout.WriteLineAsync($"Wrote {options.Tls.Key} (private key, mode 600), {options.Tls.Certificate}, {options.Tls.ClientCa}; allowed client '{response.PortalClientIdentity}' in {configPath}.");
             await stdout.WriteLineAsync("Restart the agent to serve with it: systemctl restart patch-agent");
             return 0;
@@ -233,6 +239,66 @@ public static class EnrollCommand
     public static void AllowClient(string configPath, string identity)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(identity);
+        UpdateConfig(configPath, agent =>
+        {
+            if (agent["AllowedClients"] is not JsonArray allowed)
+            {
+                agent["AllowedClients"] = allowed = [];
+            }
+
+            if (!allowed.Any(n => n?.GetValue<string>() == identity))
+            {
+                allowed.Add(identity);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Stores the CRL sent with the certificate (checked against the CA) as <c>Agent:Tls:Crl</c> and records where newer
+    /// ones come from (<c>Agent:Tls:CrlUrl</c>). Returns the file written, or null from a portal that sent none.
+    /// </summary>
+    public static string? StoreRevocationList(string configPath, AgentOptions options, EnrollmentResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.CrlPem is not { Length: > 0 } crlPem)
+        {
+            return null;
+        }
+
+        var ca = new X509Certificate2Collection();
+        ca.ImportFromPem(response.CaPem);
+        try
+        {
+            _ = CertificateRevocationList.Load(System.Text.Encoding.ASCII.GetBytes(crlPem), ca);
+        }
+        catch (CrlException ex)
+        {
+            throw new EnrollmentException("the portal sent an unusable CRL: " + ex.Message);
+        }
+
+        var crlPath = options.Tls.Crl is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Tls.ClientCa))!, "crl.pem");
+        WriteAtomically(crlPath, crlPem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        UpdateConfig(configPath, agent =>
+        {
+            if (agent["Tls"] is not JsonObject tls)
+            {
+                agent["Tls"] = tls = [];
+            }
+
+            tls["Crl"] = crlPath;
+            if (response.CrlUrl is { Length: > 0 } url)
+            {
+                tls["CrlUrl"] = url;
+            }
+        });
+        return crlPath;
+    }
+
+    private static void UpdateConfig(string configPath, Action<JsonObject> change)
+    {
         JsonObject root;
         try
         {
@@ -248,16 +314,7 @@ public static class EnrollCommand
             root["Agent"] = agent = [];
         }
 
-        if (agent["AllowedClients"] is not JsonArray allowed)
-        {
-            agent["AllowedClients"] = allowed = [];
-        }
-
-        if (!allowed.Any(n => n?.GetValue<string>() == identity))
-        {
-            allowed.Add(identity);
-        }
-
+        change(agent);
         WriteAtomically(configPath, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n",
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
     }

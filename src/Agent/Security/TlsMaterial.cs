@@ -99,7 +99,10 @@ public sealed class TlsMaterial : IDisposable
         }
     }
 
-    /// <summary>A private key that others can read is as good as published: refuse to start with one.</summary>
+    /// <summary>
+    /// A private key that anyone but its owner can read is as good as published: refuse to start with one. Group read
+    /// is refused too: the agent runs as root and needs no group to share its key with.
+    /// </summary>
     private static void RequirePrivate(string key, string path)
     {
         if (OperatingSystem.IsWindows())
@@ -108,9 +111,9 @@ public sealed class TlsMaterial : IDisposable
         }
 
         var mode = File.GetUnixFileMode(path);
-        if ((mode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0)
+        if ((mode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite)) != 0)
         {
-            throw new AgentConfigurationException(key, $"'{path}' is readable or writable by others (mode {Convert.ToString((int)mode, 8)}); run: chmod 600 {path}");
+            throw new AgentConfigurationException(key, $"'{path}' is readable or writable by group or others (mode {Convert.ToString((int)mode, 8)}); run: chmod 600 {path}");
         }
     }
 }

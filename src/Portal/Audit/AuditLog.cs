@@ -48,6 +48,9 @@ public static class AuditActions
     public const string RunCancelled = "run.cancel";
     public const string RunHostsRetried = "run.retry";
     public const string RunHostRolledBack = "run.rollback";
+    public const string ApiTokenCreated = "api-token.create";
+    public const string ApiTokenRevoked = "api-token.revoke";
+    public const string ApiAccessRefused = "api.refused";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -58,6 +61,7 @@ public static class AuditActions
         PlanCreated, PlanEdited, PlanDryRun, PlanSubmitted, PlanApproved, PlanRejected, PlanCancelled, PlanExpired,
         PlanScheduled, PlanActionRefused,
         RunStarted, RunFinished, RunPaused, RunResumed, RunCancelled, RunHostsRetried, RunHostRolledBack,
+        ApiTokenCreated, ApiTokenRevoked, ApiAccessRefused,
     ];
 }
 

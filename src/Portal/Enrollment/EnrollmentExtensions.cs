@@ -27,6 +27,7 @@ public static class EnrollmentExtensions
         services.AddSingleton(new PkiDirectory(Path.Combine(DataExtensions.ResolveDataDir(builder), "pki")));
         services.AddSingleton<PortalCertificateAuthority>();
         services.AddSingleton<RevokedCertificates>();
+        services.AddSingleton<CrlPublisher>();
         services.AddSingleton<AgentCertificateValidator>();
         services.AddHostedService<RevocationLoader>();
         services.AddSingleton<AgentConnections>();
@@ -41,7 +42,7 @@ public static class EnrollmentExtensions
         services.AddSingleton<HostEnrollment>();
         services.AddSingleton<IHostEnrollment>(provider => provider.GetRequiredService<HostEnrollment>());
         services.AddSingleton<Settings.Certificates.CertificateAdministration>();
-        services.TryAddSingleton<HostEventHub>();
+        services.AddEventHub<HostEventHub>();
         return builder;
     }
 
@@ -49,6 +50,7 @@ public static class EnrollmentExtensions
     public static IEndpointRouteBuilder MapEnrollmentApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/enroll", EnrollAsync).AllowAnonymous().DisableAntiforgery().WithName("Enroll");
+        app.MapCrlEndpoint();
         return app;
     }
 
@@ -88,14 +90,15 @@ public static class EnrollmentExtensions
         };
     }
 
-    /// <summary>Loads revoked agent certificate fingerprints once the database is migrated.</summary>
-    private sealed class RevocationLoader(IDbContextFactory<PortalDbContext> factory, RevokedCertificates revoked, PortalCertificateAuthority ca) : IHostedService
+    /// <summary>Loads revoked agent certificate fingerprints once the database is migrated, and publishes the CRL.</summary>
+    private sealed class RevocationLoader(IDbContextFactory<PortalDbContext> factory, RevokedCertificates revoked, PortalCertificateAuthority ca, CrlPublisher crl) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             _ = ca.CaFingerprint; // create or load the CA at start, not at the first enrolment
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             revoked.Replace(await db.IssuedCertificates.Where(c => c.RevokedAt != null).Select(c => c.Fingerprint).ToListAsync(cancellationToken));
+            await crl.RebuildAsync(cancellationToken);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -41,7 +41,8 @@ public sealed class HostEnrollment(
     AuditLog audit,
     IOptions<EnrollmentOptions> options,
     EnrollmentUrl portalUrl,
-    TimeProvider time) : IHostEnrollment
+    TimeProvider time,
+    CrlPublisher crl) : IHostEnrollment
 {
     public const int MaxCsrLength = 16 * 1024;
 
@@ -153,6 +154,7 @@ public sealed class HostEnrollment(
             host.AgentCertificateFingerprint = fingerprint;
             host.AgentPort = request.AgentPort ?? host.AgentPort;
             await db.SaveChangesAsync(cancellationToken);
+            crl.Invalidate();
             await audit.RecordAsync(new AuditEntry(EnrollmentAuditActions.Completed, "agent:" + host.Name, host.Name)
             {
                 SourceAddress = sourceAddress,
@@ -165,6 +167,8 @@ public sealed class HostEnrollment(
                 CertificatePem = certificate.ExportCertificatePem(),
                 CaPem = ca.CaPem,
                 PortalClientIdentity = ca.ClientIdentity,
+                CrlPem = await crl.GetPemAsync(cancellationToken),
+                CrlUrl = portalUrl.Value + CrlEndpoints.Path,
             }, null, null);
         }
     }

@@ -3,6 +3,7 @@ using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
+using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;
 
 namespace PatchPortal.Portal.Groups;
@@ -20,9 +21,18 @@ public sealed record GroupChangeResult(bool Succeeded, string? Error = null, str
 {
     public int HostCount { get; init; }
 
+    /// <summary>The id of the group a create made.</summary>
+    public Guid? GroupId { get; init; }
+
     public static GroupChangeResult Ok() => new(true);
 
-    public static GroupChangeResult Fail(string error, string? field = null) => new(false, error, field);
+    /// <summary>Why the change failed, for the API's status code.</summary>
+    public ChangeStatus Status { get; init; }
+
+    public static GroupChangeResult Fail(string error, string? field = null, ChangeStatus status = ChangeStatus.Conflict) =>
+        new(false, error, field) { Status = status };
+
+    public static GroupChangeResult NotFound() => Fail("The group no longer exists.", status: ChangeStatus.NotFound);
 }
 
 /// <summary>The rules for a group's fields, shared by <see cref="GroupCatalog"/> and the group dialog.</summary>
@@ -123,13 +133,22 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
         return new GroupResultPage(items.ConvertAll(r => new GroupRow(r.Id, r.Name, r.Description, r.Environment, r.RequiredApprovals, r.HostCount)), total);
     }
 
+    /// <summary>One group with its host count, or null when there is no such group.</summary>
+    public async Task<GroupRow?> GetAsync(Guid groupId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.HostGroups.AsNoTracking().Where(g => g.Id == groupId)
+            .Select(g => new GroupRow(g.Id, g.Name, g.Description, g.Environment, g.RequiredApprovals, db.HostGroupMembers.Count(m => m.GroupId == g.Id)))
+            .SingleOrDefaultAsync(cancellationToken);
+    }
+
     public async Task<GroupChangeResult> CreateAsync(GroupInput input, Actor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(actor);
         if (GroupInputRules.Validate(input) is { } invalid)
         {
-            return GroupChangeResult.Fail(invalid.Error, invalid.Field);
+            return GroupChangeResult.Fail(invalid.Error, invalid.Field, ChangeStatus.Invalid);
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -149,7 +168,7 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
         db.HostGroups.Add(group);
         await db.SaveChangesAsync(cancellationToken);
         await RecordAsync(AuditActions.GroupCreated, actor, name, null, State(group), cancellationToken);
-        return GroupChangeResult.Ok();
+        return GroupChangeResult.Ok() with { GroupId = group.Id };
     }
 
     public async Task<GroupChangeResult> UpdateAsync(Guid groupId, GroupInput input, Actor actor, CancellationToken cancellationToken)
@@ -158,13 +177,13 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
         ArgumentNullException.ThrowIfNull(actor);
         if (GroupInputRules.Validate(input) is { } invalid)
         {
-            return GroupChangeResult.Fail(invalid.Error, invalid.Field);
+            return GroupChangeResult.Fail(invalid.Error, invalid.Field, ChangeStatus.Invalid);
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await db.HostGroups.SingleOrDefaultAsync(g => g.Id == groupId, cancellationToken) is not { } group)
         {
-            return GroupChangeResult.Fail("The group no longer exists.");
+            return GroupChangeResult.NotFound();
         }
 
         var name = input.Name.Trim();
@@ -199,7 +218,7 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await db.HostGroups.SingleOrDefaultAsync(g => g.Id == groupId, cancellationToken) is not { } group)
         {
-            return GroupChangeResult.Fail("The group no longer exists.");
+            return GroupChangeResult.NotFound();
         }
 
         var members = await db.HostGroupMembers.Where(m => m.GroupId == groupId)

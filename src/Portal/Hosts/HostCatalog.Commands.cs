@@ -66,7 +66,7 @@ public sealed partial class HostCatalog
         var host = await db.Hosts.Include(h => h.Groups).Include(h => h.Tags).SingleOrDefaultAsync(h => h.Id == hostId, cancellationToken);
         if (host is null)
         {
-            return HostChangeResult.Fail("The host no longer exists.");
+            return HostChangeResult.NotFound();
         }
 
         if (await FindDuplicateAsync(db, name, address, hostId, cancellationToken) is { } duplicate)
@@ -107,7 +107,7 @@ public sealed partial class HostCatalog
         var host = await db.Hosts.Include(h => h.Groups).Include(h => h.Tags).SingleOrDefaultAsync(h => h.Id == hostId, cancellationToken);
         if (host is null)
         {
-            return HostChangeResult.Fail("The host no longer exists.");
+            return HostChangeResult.NotFound();
         }
 
         var before = new
@@ -135,17 +135,17 @@ public sealed partial class HostCatalog
         ArgumentNullException.ThrowIfNull(actor);
         if (hostIds.Count == 0)
         {
-            return HostChangeResult.Fail("Select at least one host.");
+            return HostChangeResult.Invalid("HostIds", "Select at least one host.");
         }
 
         if (groupIds.Count == 0 && tags.Count == 0)
         {
-            return HostChangeResult.Fail("Choose a group or a tag to assign.");
+            return HostChangeResult.Invalid("GroupIds", "Choose a group or a tag to assign.");
         }
 
         if (tags.Select(HostInputRules.ValidateTag).FirstOrDefault(e => e is not null) is { } tagError)
         {
-            return HostChangeResult.Conflict(nameof(HostInput.Tags), tagError);
+            return HostChangeResult.Invalid(nameof(HostInput.Tags), tagError);
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -190,7 +190,7 @@ public sealed partial class HostCatalog
         {
             if (!await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken))
             {
-                return HostChangeResult.Fail("The host no longer exists.");
+                return HostChangeResult.NotFound();
             }
         }
 
@@ -243,7 +243,7 @@ public sealed partial class HostCatalog
         var groups = await db.HostGroups.Where(g => wanted.Contains(g.Id)).ToListAsync(cancellationToken);
         if (groups.Count != wanted.Count)
         {
-            return HostChangeResult.Conflict("Groups", "A selected group no longer exists; reload and choose again.");
+            return HostChangeResult.Invalid(nameof(HostInput.GroupIds), "A selected group no longer exists; reload and choose again.");
         }
 
         if (replace)

@@ -1,4 +1,5 @@
 using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Infrastructure;
 
 namespace PatchPortal.Portal.Hosts;
 
@@ -105,18 +106,26 @@ public sealed record HostChangeResult(bool Succeeded, string? Error, IReadOnlyDi
     /// <summary>How many hosts a bulk change touched.</summary>
     public int Changed { get; init; }
 
+    /// <summary>Why the change failed, for the API's status code.</summary>
+    public ChangeStatus Status { get; init; }
+
     public static HostChangeResult Ok(Guid? hostId = null) => new(true, null, Empty) { HostId = hostId };
 
-    public static HostChangeResult Fail(string error) => new(false, error, Empty);
+    public static HostChangeResult Fail(string error, ChangeStatus status = ChangeStatus.Conflict) => new(false, error, Empty) { Status = status };
+
+    public static HostChangeResult NotFound() => Fail("The host no longer exists.", ChangeStatus.NotFound);
 
     public static HostChangeResult Invalid(IReadOnlyDictionary<string, string> fieldErrors)
     {
         ArgumentNullException.ThrowIfNull(fieldErrors);
-        return new(false, string.Join(" ", fieldErrors.Values), fieldErrors);
+        return new(false, string.Join(" ", fieldErrors.Values), fieldErrors) { Status = ChangeStatus.Invalid };
     }
 
+    public static HostChangeResult Invalid(string field, string error) =>
+        Invalid(new Dictionary<string, string>(StringComparer.Ordinal) { [field] = error });
+
     public static HostChangeResult Conflict(string field, string error) =>
-        new(false, error, new Dictionary<string, string>(StringComparer.Ordinal) { [field] = error });
+        new(false, error, new Dictionary<string, string>(StringComparer.Ordinal) { [field] = error }) { Status = ChangeStatus.Conflict };
 
     private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>(StringComparer.Ordinal);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PatchPortal.Portal.Infrastructure;
 
 namespace PatchPortal.Portal.Hosts;
 
@@ -11,7 +12,7 @@ internal static class HostsExtensions
     public static IHostApplicationBuilder AddHosts(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<HostsOptions>().BindConfiguration(HostsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddSingleton<HostEventHub>();
+        builder.Services.AddEventHub<HostEventHub>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Scoped (one per circuit) so it can use enrolment and refresh services of any lifetime.
         builder.Services.AddScoped<HostCatalog>();

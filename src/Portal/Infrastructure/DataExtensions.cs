@@ -15,22 +15,45 @@ internal static partial class DataExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         var dataDir = ResolveDataDir(builder);
-        var database = builder.Configuration.GetSection(PortalDatabaseOptions.Section).Get<PortalDatabaseOptions>()
-            ?? new PortalDatabaseOptions();
-        var connectionString = database.ConnectionString;
         Directory.CreateDirectory(dataDir);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var (provider, connectionString) = ResolveDatabase(builder);
+        builder.Services.AddPortalDatabase(provider, connectionString);
+        if (PortalDatabase.IsPostgres(provider))
         {
-            connectionString = $"Data Source={Path.Combine(dataDir, "portal.db")}";
+            // Several nodes share this database: live events cross them through LISTEN/NOTIFY.
+            builder.Services.AddSingleton(sp => new PostgresEventRelay(
+                connectionString, sp.GetServices<IRelayedEventHub>(), sp.GetRequiredService<ILogger<PostgresEventRelay>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresEventRelay>());
         }
-
-        builder.Services.AddPortalDatabase(database.Provider, connectionString);
         // Keys for cookies and antiforgery live with the data, so sign-ins survive a restart.
         builder.Services.AddDataProtection()
             .SetApplicationName("PatchPortal")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;
+    }
+
+    /// <summary>
+    /// The configured provider and its connection string: for SQLite by default the file portal.db in the data
+    /// directory; PostgreSQL has no default and says so.
+    /// </summary>
+    public static (string Provider, string ConnectionString) ResolveDatabase(IHostApplicationBuilder builder)
+    {
+        var database = builder.Configuration.GetSection(PortalDatabaseOptions.Section).Get<PortalDatabaseOptions>()
+            ?? new PortalDatabaseOptions();
+        var connectionString = database.ConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            if (PortalDatabase.IsPostgres(database.Provider))
+            {
+                throw new InvalidOperationException(
+                    "Portal:Database:ConnectionString is required when Portal:Database:Provider is 'postgresql' (e.g. Host=db;Database=patchportal;Username=patchportal;Password=...).");
+            }
+
+            connectionString = $"Data Source={Path.Combine(ResolveDataDir(builder), "portal.db")}";
+        }
+
+        return (database.Provider, connectionString);
     }
 
     /// <summary>The absolute data directory: Portal:DataDir, relative paths taken from the content root.</summary>

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ internal static class InventoryExtensions
         var inventory = builder.Configuration.GetSection(InventoryOptions.Section).Get<InventoryOptions>() ?? new InventoryOptions();
 
         var useStorage = StorageFor(builder);
+        var node = PortalOptions.NodeNameOf(builder.Configuration);
         services.AddHangfire(config => useStorage(config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -31,19 +33,19 @@ internal static class InventoryExtensions
         // bound on concurrent agent calls. Most of a refresh is waiting for the network, not CPU.
         services.AddHangfireServer(o =>
         {
-            o.ServerName = $"{Environment.MachineName}:default";
+            o.ServerName = $"{node}:default";
             o.WorkerCount = 2;
             o.Queues = [InventoryQueues.Default];
         });
         services.AddHangfireServer(o =>
         {
-            o.ServerName = $"{Environment.MachineName}:inventory";
+            o.ServerName = $"{node}:inventory";
             o.WorkerCount = inventory.ConcurrentRefreshes;
             o.Queues = [InventoryQueues.Inventory];
         });
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<HostEventHub>();
+        services.AddEventHub<HostEventHub>();
         services.AddTransient<HostRefreshJob>();
         services.AddTransient<HostHealthJob>();
         services.AddTransient<FleetRefreshJob>();
@@ -69,14 +71,25 @@ internal static class InventoryExtensions
         return app;
     }
 
-    // Hangfire keeps its own file next to the portal's database so its polling never contends with EF's writes.
-    // PostgreSQL (multi-node) will put Hangfire's schema in the shared database instead.
+    // On SQLite Hangfire keeps its own file next to the portal's database so its polling never contends with EF's
+    // writes. On PostgreSQL its schema ("hangfire") sits in the shared database: that is what lets several portal
+    // nodes share the work.
     private static Action<IGlobalConfiguration> StorageFor(IHostApplicationBuilder builder)
     {
-        var provider = builder.Configuration[$"{PortalDatabaseOptions.Section}:Provider"] ?? PortalDatabase.Sqlite;
-        if (!string.Equals(provider, PortalDatabase.Sqlite, StringComparison.OrdinalIgnoreCase))
+        var (provider, connectionString) = DataExtensions.ResolveDatabase(builder);
+        if (PortalDatabase.IsPostgres(provider))
         {
-            throw new NotSupportedException($"Portal:Database:Provider '{provider}' has no Hangfire storage yet; use '{PortalDatabase.Sqlite}'.");
+            var options = new PostgreSqlStorageOptions
+            {
+                SchemaName = "hangfire",
+                PrepareSchemaIfNecessary = true,
+                QueuePollInterval = TimeSpan.FromSeconds(2),
+                // A fetched job is kept alive by its worker's heartbeat; a node that dies frees its jobs for the
+                // others after this long instead of Hangfire's default half hour.
+                UseSlidingInvisibilityTimeout = true,
+                InvisibilityTimeout = TimeSpan.FromMinutes(2),
+            };
+            return config => config.UsePostgreSqlStorage(c => c.UseNpgsqlConnection(connectionString), options);
         }
 
         var dataDir = DataExtensions.ResolveDataDir(builder);

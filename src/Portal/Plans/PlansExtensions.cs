@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Inventory;
 
 namespace PatchPortal.Portal.Plans;
@@ -16,7 +17,7 @@ internal static class PlansExtensions
         var services = builder.Services;
         services.AddOptions<PlansOptions>().BindConfiguration(PlansOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<PlanEventHub>();
+        services.AddEventHub<PlanEventHub>();
         services.AddSingleton<DryRunBoard>();
         // Scoped (one per circuit, one per Hangfire job) so they can use the schedule and run scheduler of any lifetime.
         services.AddScoped<PlanService>();

@@ -5,7 +5,10 @@ using PatchPortal.Portal.Data.Entities;
 
 namespace PatchPortal.Portal.Runs;
 
-/// <summary>This portal process: its machine and a random id per start, so a restarted portal knows its old claims.</summary>
+/// <summary>
+/// This portal process: its node name (Portal:NodeName, the machine's name by default) and a random id per start, so
+/// a restarted node knows its old claims.
+/// </summary>
 public sealed class PortalNode
 {
     public PortalNode()
@@ -24,7 +27,7 @@ public sealed class PortalNode
     /// <summary>This process: the prefix of every claim its executors take.</summary>
     public string Id { get; }
 
-    /// <summary>The prefix of claims taken by any process on this machine.</summary>
+    /// <summary>The prefix of claims taken by any process of this node (past or present).</summary>
     public string MachinePrefix => Machine + "/";
 
     /// <summary>A claim owner for one executor: two executors of one run in the same process must not both win.</summary>
@@ -72,8 +75,9 @@ public sealed class RunLease(IDbContextFactory<PortalDbContext> factory, PortalN
     }
 
     /// <summary>
-    /// Drops claims that earlier processes on this machine left when they stopped (they cannot be alive: one
-    /// machine runs one portal node per database), so a restarted portal resumes at once.
+    /// Drops claims that earlier processes of this node left when they stopped (they cannot be alive: a node name
+    /// belongs to one process at a time; two nodes on one machine set different Portal:NodeName), so a restarted
+    /// portal resumes at once.
     /// </summary>
     public async Task<int> ReleaseStaleClaimsOfThisMachineAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PatchPortal.Portal.Infrastructure;
 
 namespace PatchPortal.Portal.Runs;
 
@@ -15,18 +16,19 @@ internal static class RunsExtensions
         var services = builder.Services;
         services.AddOptions<RunsOptions>().BindConfiguration(RunsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var runs = builder.Configuration.GetSection(RunsOptions.Section).Get<RunsOptions>() ?? new RunsOptions();
+        var node = PortalOptions.NodeNameOf(builder.Configuration);
         services.AddHangfireServer(o =>
         {
-            o.ServerName = $"{Environment.MachineName}:runs";
+            o.ServerName = $"{node}:runs";
             o.WorkerCount = runs.ConcurrentRuns;
             o.Queues = [RunsOptions.Queue];
         });
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<RunEventHub>();
+        services.AddEventHub<RunEventHub>();
         // Scoped: it may use schedule and calendar services of any lifetime; Hangfire resolves jobs in a scope too.
         services.AddScoped<RunScheduler>();
         services.AddScoped<IRunScheduler>(sp => sp.GetRequiredService<RunScheduler>());
-        services.TryAddSingleton<PortalNode>();
+        services.TryAddSingleton(_ => new PortalNode(node, Guid.NewGuid().ToString("N")));
         services.AddSingleton<RunSignals>();
         services.AddSingleton<RunLease>();
         services.AddSingleton<HostPatcher>();

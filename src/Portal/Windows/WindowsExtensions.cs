@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PatchPortal.Portal.Infrastructure;
 
 namespace PatchPortal.Portal.Windows;
 
@@ -10,7 +11,7 @@ internal static class WindowsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IMaintenanceSchedule, MaintenanceSchedule>();
         builder.Services.AddSingleton<IBlackoutCalendar, BlackoutCalendar>();
-        builder.Services.AddSingleton<CalendarChangeHub>();
+        builder.Services.AddEventHub<CalendarChangeHub>();
         builder.Services.AddScoped<WindowCatalog>();
         builder.Services.AddScoped<BlackoutCatalog>();
         builder.Services.AddScoped<CalendarQuery>();

@@ -22,6 +22,20 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
+    public Task Start_Fails_WhenKeyIsGroupReadable()
+    {
+        var key = _pki.WritePem("group.key", File.ReadAllText(_pki.ServerKeyPath), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        return AssertRefusedAsync(new JsonObject { ["Tls"] = new JsonObject { ["Certificate"] = _pki.ServerCertificatePath, ["Key"] = key, ["ClientCa"] = _pki.CaPath } }, "readable or writable by group or others");
+    }
+
+    [Fact]
+    public Task Start_Fails_WhenCrlIsSignedByAnotherCa()
+    {
+        var crl = _pki.WriteCrl("forged-crl.pem", [], _pki.OtherCa);
+        return AssertRefusedAsync(new JsonObject { ["Tls"] = new JsonObject { ["Certificate"] = _pki.ServerCertificatePath, ["Key"] = _pki.ServerKeyPath, ["ClientCa"] = _pki.CaPath, ["Crl"] = crl } }, "Agent:Tls:Crl");
+    }
+
+    [Fact]
     public Task Start_Fails_WhenNetworkIsNotACidr() =>
         AssertRefusedAsync(new JsonObject { ["AllowedNetworks"] = new JsonArray("10.0.0.0/33") }, "Agent:AllowedNetworks:0");
 

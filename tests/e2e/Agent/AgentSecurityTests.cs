@@ -44,10 +44,39 @@ public sealed class AgentSecurityTests(AgentFixture fixture)
     public Task Handshake_Fails_WhenSubjectIsNotOnAllowList() => AssertRefusedAsync(fixture.Pki.UnlistedClient, "'intruder'");
 
     [Fact]
+    public Task Handshake_Fails_WhenCertificateIsRevoked() => AssertRefusedAsync(fixture.Pki.RevokedClient, "is revoked by the CRL");
+
+    [Fact]
     public async Task Connection_IsClosed_WhenPlainHttpIsSentToTheTlsPort()
     {
+        var jobsBefore = await JobCountAsync();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://{Agent.Address}:{Agent.Port}/api/v1/packages")));
+        using var install = new StringContent("{\"packages\":[{\"name\":\"hello\"}]}", System.Text.Encoding.UTF8, "application/json");
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync(new Uri($"http://{Agent.Address}:{Agent.Port}/api/v1/packages"), install));
+
+        await Agent.WaitForOutputAsync(l => l.Contains("not a TLS handshake (first byte 'P'", StringComparison.Ordinal), "the plain-HTTP refusal in the agent's log");
+        Assert.Equal(jobsBefore, await JobCountAsync());
+    }
+
+    [Fact]
+    public async Task Handshake_FailsAtOnce_WhenNewlyRevokedInTheCrlFileWithoutRestart()
+    {
+        var crl = fixture.Pki.WriteCrl("crl-reload.pem", fixture.Pki.RevokedClient);
+        await using var agent = await AgentProcess.StartAsync(fixture.Pki, "127.0.0.100", settings: new JsonObject
+        {
+            ["Tls"] = new JsonObject { ["Certificate"] = fixture.Pki.ServerCertificatePath, ["Key"] = fixture.Pki.ServerKeyPath, ["ClientCa"] = fixture.Pki.CaPath, ["Crl"] = crl },
+        });
+        using (var before = agent.CreateClient(fixture.Pki.ScriptClient))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await before.GetEnvelopeAsync("health")).Status);
+        }
+
+        fixture.Pki.WriteCrl("crl-reload.pem", [fixture.Pki.RevokedClient, fixture.Pki.ScriptClient]);
+
+        using var after = agent.CreateClient(fixture.Pki.ScriptClient);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => after.GetAsync("health"));
+        await agent.WaitForOutputAsync(l => l.Contains("Refused TLS client", StringComparison.Ordinal) && l.Contains("revoked by the CRL", StringComparison.Ordinal), "the revocation in the agent's log");
     }
 
     [Fact]
@@ -68,6 +97,26 @@ public sealed class AgentSecurityTests(AgentFixture fixture)
     }
 
     [Fact]
+    public async Task Connection_IsClosedAndLogged_WhenPeerSendsNothing()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(Agent.Address, Agent.Port));
+        var buffer = new byte[1];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        // Closed by the agent (FIN or RST) long before our own limit, which would throw OperationCanceledException.
+        try
+        {
+            Assert.Equal(0, await socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token));
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+
+        await Agent.WaitForOutputAsync(l => l.Contains("no TLS handshake within", StringComparison.Ordinal), "the silent peer in the agent's log");
+    }
+
+    [Fact]
     public async Task Health_IsServedWithoutCertificate_OnlyWhenAnonymousHealthIsOn()
     {
         await using var agent = await AgentProcess.StartAsync(fixture.Pki, "127.0.0.6", settings: new JsonObject { ["Health"] = new JsonObject { ["AllowAnonymous"] = true } });
@@ -81,13 +130,18 @@ public sealed class AgentSecurityTests(AgentFixture fixture)
         Assert.Equal("AUTH_INVALID_CERT", packages.ErrorCode);
     }
 
+    /// <summary>An install sent with <paramref name="certificate"/> fails in the handshake, is logged with its reason, and queues no job.</summary>
     private async Task AssertRefusedAsync(X509Certificate2? certificate, string logged)
     {
+        var jobsBefore = await JobCountAsync();
         using var client = Agent.CreateClient(certificate);
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync("api/v1/packages"));
-        if (certificate is not null)
-        {
-            await Agent.WaitForOutputAsync(l => l.Contains("Refused TLS client", StringComparison.Ordinal) && l.Contains(logged, StringComparison.Ordinal), $"a refusal mentioning '{logged}'");
-        }
+        using var install = new StringContent("{\"packages\":[{\"name\":\"hello\"}]}", System.Text.Encoding.UTF8, "application/json");
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync("api/v1/packages", install));
+
+        await Agent.WaitForOutputAsync(l => l.Contains("Refused TLS client", StringComparison.Ordinal) && l.Contains(logged, StringComparison.Ordinal), $"a refusal mentioning '{logged}'");
+        Assert.Equal(jobsBefore, await JobCountAsync());
     }
+
+    private async Task<int> JobCountAsync() => (await fixture.Client.GetEnvelopeAsync("api/v1/jobs")).Data.GetProperty("total").GetInt32();
 }

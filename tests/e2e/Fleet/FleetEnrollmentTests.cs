@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using PatchPortal.Tests.E2E.Infrastructure;
 using PatchPortal.Tests.E2E.Pages;
@@ -88,44 +85,6 @@ public sealed class FleetEnrollmentTests(PortalFixture fixture) : IAsyncLifetime
     }
 
     /// <summary>Does on "the host" what the admin is told to: run the shown command (on a free port), then start the agent.</summary>
-    private async Task EnrolAndStartAsync(string name, IPAddress address, string command)
-    {
-        var port = Repository.FreePort(address);
-        var home = Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
-        var config = Path.Combine(home, "agent.json");
-        await File.WriteAllTextAsync(config, new JsonObject
-        {
-            ["Agent"] = new JsonObject
-            {
-                ["Urls"] = $"https://{address}:{port}",
-                ["Backend"] = "simulated",
-                ["DataDir"] = Path.Combine(home, "data"),
-                ["Tls"] = new JsonObject
-                {
-                    ["Certificate"] = Path.Combine(home, "certs", "server.pem"),
-                    ["Key"] = Path.Combine(home, "certs", "server.key"),
-                    ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
-                },
-                ["Reboot"] = new JsonObject { ["Command"] = new JsonArray("/bin/true") },
-                ["Simulated"] = new JsonObject { ["JobDurationMs"] = 300 },
-            },
-        }.ToJsonString());
-
-        // The shown command, as the admin would paste it, minus sudo and with this test's free port.
-        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "enroll").ToList();
-        words[words.IndexOf("--port") + 1] = port.ToString(CultureInfo.InvariantCulture);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Repository.ProductPath("Agent", "patch-agent.dll"));
-        foreach (var word in words.Concat(["--config", config]))
-        {
-            start.ArgumentList.Add(word);
-        }
-
-        using var enroll = Process.Start(start)!;
-        var output = await enroll.StandardOutput.ReadToEndAsync() + await enroll.StandardError.ReadToEndAsync();
-        await enroll.WaitForExitAsync();
-        Assert.True(enroll.ExitCode == 0, $"enroll failed ({enroll.ExitCode}): {output}");
-
-        _agents.Add(await AgentProcess.StartWithConfigAsync(_unused, config, address, port));
-    }
+    private async Task EnrolAndStartAsync(string name, IPAddress address, string command) =>
+        _agents.Add(await AgentEnrollment.EnrolAndStartAsync(_directory, name, address, command, _unused));
 }

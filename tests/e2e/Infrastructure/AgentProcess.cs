@@ -63,7 +63,7 @@ public sealed class AgentProcess : IAsyncDisposable
         var agent = new JsonObject
         {
             ["Urls"] = $"https://{address}:{Repository.FreePort(ip)}",
-            ["Tls"] = new JsonObject { ["Certificate"] = pki.ServerCertificatePath, ["Key"] = pki.ServerKeyPath, ["ClientCa"] = pki.CaPath },
+            ["Tls"] = new JsonObject { ["Certificate"] = pki.ServerCertificatePath, ["Key"] = pki.ServerKeyPath, ["ClientCa"] = pki.CaPath, ["Crl"] = pki.CrlPath },
             ["AllowedClients"] = new JsonArray(TestPki.PortalClientName, TestPki.Fingerprint(pki.ScriptClient)),
             ["Backend"] = backend,
             ["DataDir"] = dataDir,

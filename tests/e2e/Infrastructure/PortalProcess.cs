@@ -35,6 +35,27 @@ public sealed class PortalProcess : IAsyncDisposable
         StartAsync(settings, timeout, dataDir: null);
 
     /// <summary>
+    /// A portal node on <paramref name="address"/> with a data directory the caller owns (nodes of one cluster share
+    /// it for the CA and the data-protection keys); the directory is left in place when the node is disposed.
+    /// </summary>
+    public static async Task<PortalProcess> StartNodeAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout, string dataDir, IPAddress address)
+    {
+        var node = await StartAsync(settings, timeout, dataDir, address);
+        node._ownsDataDir = false;
+        return node;
+    }
+
+    /// <summary>Kills the portal the hard way, as a crash or power loss would, and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>
     /// Kills the portal the hard way (as a crash or power loss would) and starts it again on the same data directory
     /// (database, Hangfire's jobs, CA, keys) and a new port; the returned process owns the data directory from now on.
     /// </summary>
@@ -50,7 +71,7 @@ public sealed class PortalProcess : IAsyncDisposable
         return await StartAsync(_settings, timeout, DataDir);
     }
 
-    private static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout, string? dataDir)
+    private static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout, string? dataDir, IPAddress? address = null)
     {
         var assembly = TestPaths.PortalAssembly;
         if (!File.Exists(assembly))
@@ -60,7 +81,8 @@ public sealed class PortalProcess : IAsyncDisposable
 
         dataDir ??= Path.Combine(Path.GetTempPath(), "patchportal-e2e-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDir);
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        address ??= IPAddress.Loopback;
+        var baseAddress = new Uri($"http://{address}:{FreePort(address)}");
 
         var start = new ProcessStartInfo("dotnet")
         {
@@ -150,9 +172,9 @@ public sealed class PortalProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    private static int FreePort(IPAddress address)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(address, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }

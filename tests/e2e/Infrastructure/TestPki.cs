@@ -14,6 +14,7 @@ public sealed class TestPki : IDisposable
 
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
     private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
+    private long _crlNumber;
 
     public TestPki()
     {
@@ -27,11 +28,13 @@ public sealed class TestPki : IDisposable
         ExpiredClient = Issue(Ca, PortalClientName, ClientAuth, now.AddDays(-30), now.AddDays(-1));
         NotYetValidClient = Issue(Ca, PortalClientName, ClientAuth, now.AddDays(1), now.AddDays(30));
         ForeignClient = Issue(OtherCa, PortalClientName, ClientAuth, now.AddDays(-1), now.AddDays(30));
+        RevokedClient = Issue(Ca, PortalClientName, ClientAuth, now.AddDays(-1), now.AddDays(30));
         Server = Issue(Ca, "agent.test", ServerAuth, now.AddDays(-1), now.AddDays(30), san: true);
 
         CaPath = WritePem("ca.pem", Ca.ExportCertificatePem());
         ServerCertificatePath = WritePem("server.pem", Server.ExportCertificatePem());
         ServerKeyPath = WritePem("server.key", ExportKey(Server), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        CrlPath = WriteCrl("crl.pem", RevokedClient);
     }
 
     public string Directory { get; }
@@ -55,6 +58,12 @@ public sealed class TestPki : IDisposable
     public X509Certificate2 NotYetValidClient { get; }
 
     public X509Certificate2 ForeignClient { get; }
+
+    /// <summary>Named like the portal (so on the allow-list), but on the CA's revocation list at <see cref="CrlPath"/>.</summary>
+    public X509Certificate2 RevokedClient { get; }
+
+    /// <summary>The CA's CRL (PEM) revoking <see cref="RevokedClient"/>, which every test agent is configured with.</summary>
+    public string CrlPath { get; }
 
     public string CaPath { get; }
 
@@ -82,9 +91,25 @@ public sealed class TestPki : IDisposable
         return path;
     }
 
+    /// <summary>Writes a CRL signed by <paramref name="issuer"/> (the test CA by default) revoking <paramref name="revoked"/>; each call numbers its list higher.</summary>
+    public string WriteCrl(string name, X509Certificate2[] revoked, X509Certificate2? issuer = null)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var certificate in revoked)
+        {
+            builder.AddEntry(certificate, DateTimeOffset.UtcNow.AddMinutes(-1));
+        }
+
+        var number = Interlocked.Increment(ref _crlNumber);
+        var der = builder.Build(issuer ?? Ca, number, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256, thisUpdate: DateTimeOffset.UtcNow.AddSeconds(number));
+        return WritePem(name, PemEncoding.WriteString("X509 CRL", der));
+    }
+
+    public string WriteCrl(string name, X509Certificate2 revoked) => WriteCrl(name, [revoked]);
+
     public void Dispose()
     {
-        foreach (var certificate in new[] { Ca, OtherCa, Server, PortalClient, ScriptClient, UnlistedClient, ExpiredClient, NotYetValidClient, ForeignClient })
+        foreach (var certificate in new[] { Ca, OtherCa, Server, PortalClient, ScriptClient, UnlistedClient, ExpiredClient, NotYetValidClient, ForeignClient, RevokedClient })
         {
             certificate.Dispose();
         }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using PatchPortal.Agent.Configuration;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Agent.Security;
 
@@ -97,11 +98,42 @@ public sealed class EnrollCommandTests : IDisposable
         Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(path) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite));
     }
 
+    [Fact]
+    public void StoreRevocationList_WritesTheCrlBesideTheCaAndConfiguresItsUrl()
+    {
+        using var ca = CreateCa();
+        var config = Path.Combine(_dir, "agent.json");
+        var options = new AgentOptions { Tls = new TlsOptions { ClientCa = Path.Combine(_dir, "certs", "ca.pem") } };
+        var crl = PemEncoding.WriteString("X509 CRL", new CertificateRevocationListBuilder().Build(ca, 1, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256));
+        var response = new EnrollmentResponse { CertificatePem = "", CaPem = ca.ExportCertificatePem(), PortalClientIdentity = "p", CrlPem = crl, CrlUrl = "https://portal.example/pki/crl.pem" };
+
+        var written = EnrollCommand.StoreRevocationList(config, options, response);
+
+        Assert.Equal(Path.Combine(_dir, "certs", "crl.pem"), written);
+        Assert.Equal(crl, File.ReadAllText(written!));
+        var tls = JsonNode.Parse(File.ReadAllText(config))!["Agent"]!["Tls"]!;
+        Assert.Equal(written, tls["Crl"]!.GetValue<string>());
+        Assert.Equal("https://portal.example/pki/crl.pem", tls["CrlUrl"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void StoreRevocationList_Throws_WhenTheCrlIsNotSignedByTheSentCa()
+    {
+        using var ca = CreateCa();
+        using var other = CreateCa();
+        var crl = PemEncoding.WriteString("X509 CRL", new CertificateRevocationListBuilder().Build(other, 1, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256));
+        var response = new EnrollmentResponse { CertificatePem = "", CaPem = ca.ExportCertificatePem(), PortalClientIdentity = "p", CrlPem = crl };
+
+        Assert.Throws<EnrollmentException>(() => EnrollCommand.StoreRevocationList(Path.Combine(_dir, "agent.json"), new AgentOptions(), response));
+    }
+
     private static X509Certificate2 CreateCa()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=Portal CA", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
     }
 

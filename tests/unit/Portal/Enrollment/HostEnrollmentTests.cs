@@ -139,6 +139,45 @@ public sealed class HostEnrollmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Complete_SendsACrlListingThePreviousCertificate_WhenTheHostReEnrols()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var first = await Enrollment.CompleteAsync(Request((await Enrollment.IssueTokenAsync(_hostId, "a", null, CancellationToken.None)).Token, key), null, CancellationToken.None);
+        var second = await Enrollment.CompleteAsync(Request((await Enrollment.IssueTokenAsync(_hostId, "a", null, CancellationToken.None)).Token, key), null, CancellationToken.None);
+
+        using var old = X509Certificate2.CreateFromPem(first.Response!.CertificatePem);
+        using var current = X509Certificate2.CreateFromPem(second.Response!.CertificatePem);
+        var crl = PatchPortal.Agent.Security.CertificateRevocationList.Load(System.Text.Encoding.ASCII.GetBytes(second.Response.CrlPem!), [Ca.Ca]);
+        Assert.True(crl.IsRevoked(old));
+        Assert.False(crl.IsRevoked(current));
+        Assert.EndsWith("/pki/crl.pem", second.Response.CrlUrl, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_PublishesANewerCrlFile_WhenAnAdminRevokesACertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var enrolled = await Enrollment.CompleteAsync(Request((await Enrollment.IssueTokenAsync(_hostId, "a", null, CancellationToken.None)).Token, key), null, CancellationToken.None);
+        using var certificate = X509Certificate2.CreateFromPem(enrolled.Response!.CertificatePem);
+        var publisher = _portal.Services.GetRequiredService<CrlPublisher>();
+        var before = PatchPortal.Agent.Security.CertificateRevocationList.Load(System.Text.Encoding.ASCII.GetBytes(await publisher.GetPemAsync(CancellationToken.None)), [Ca.Ca]);
+        await using (var db = _portal.CreateDbContext())
+        {
+            var id = await db.IssuedCertificates.Where(c => c.Fingerprint == PortalCertificateAuthority.Fingerprint(certificate)).Select(c => c.Id).SingleAsync();
+            var refusal = await _portal.Services.GetRequiredService<PatchPortal.Portal.Settings.Certificates.CertificateAdministration>()
+                .RevokeAsync(id, "key leaked", "admin@example.com", null, CancellationToken.None);
+            Assert.Null(refusal);
+        }
+
+        var after = PatchPortal.Agent.Security.CertificateRevocationList.Load(System.Text.Encoding.ASCII.GetBytes(await publisher.GetPemAsync(CancellationToken.None)), [Ca.Ca]);
+        var file = PatchPortal.Agent.Security.CertificateRevocationList.Load(await File.ReadAllBytesAsync(publisher.FilePath), [Ca.Ca]);
+        Assert.False(before.IsRevoked(certificate));
+        Assert.True(after.IsRevoked(certificate));
+        Assert.True(after.Number > before.Number);
+        Assert.True(file.IsRevoked(certificate));
+    }
+
+    [Fact]
     public async Task IssueToken_RetiresTheHostsOlderUnusedToken()
     {
         var older = await Enrollment.IssueTokenAsync(_hostId, "a", null, CancellationToken.None);

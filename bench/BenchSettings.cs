@@ -1,0 +1,59 @@
+namespace PatchPortal.Bench;
+
+/// <summary>Sizes and durations: the full run, or the smoke run CI uses so the bench cannot rot (seconds, tiny sizes).</summary>
+public sealed record BenchSettings
+{
+    public bool Smoke { get; init; }
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    public IReadOnlyList<int> Connections { get; init; } = [1, 10, 100, 500];
+
+    public int NewConnectionClients { get; init; } = 10;
+
+    public int StartupRepeats { get; init; } = 4;
+
+    public int CachedRepeats { get; init; } = 20;
+
+    public int Jobs { get; init; } = 50;
+
+    public TimeSpan IdleSettle { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Fleet sizes and the run's concurrency limits (Portal:Runs:MaxConcurrentHosts) to try on each.</summary>
+    public IReadOnlyList<(int Hosts, int Concurrency)> FleetRuns { get; init; } = [(100, 10), (100, 50), (1000, 50), (5000, 50)];
+
+    /// <summary>How long a simulated agent job takes.</summary>
+    public int JobDurationMs { get; init; } = 1000;
+
+    /// <summary>Hosts one simulated agent process stands in for at most.</summary>
+    public int HostsPerAgentProcess { get; init; } = 100;
+
+    public int LiveRunHosts { get; init; } = 1000;
+
+    public int LiveBrowsers { get; init; } = 5;
+
+    public int HostListHosts { get; init; } = 5000;
+
+    public static BenchSettings Full { get; } = new();
+
+    public static BenchSettings SmokeRun { get; } = new()
+    {
+        Smoke = true,
+        Duration = TimeSpan.FromSeconds(0.5),
+        Warmup = TimeSpan.FromSeconds(0.2),
+        Connections = [1, 10],
+        NewConnectionClients = 2,
+        StartupRepeats = 1,
+        CachedRepeats = 3,
+        Jobs = 3,
+        IdleSettle = TimeSpan.FromSeconds(0.5),
+        FleetRuns = [(6, 3)],
+        JobDurationMs = 200,
+        HostsPerAgentProcess = 3,
+        LiveRunHosts = 6,
+        LiveBrowsers = 1,
+        HostListHosts = 30,
+    };
+}

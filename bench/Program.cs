@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using PatchPortal.Bench;
+
+// patchportal-bench [--smoke] [--only agent|portal] [--out FILE]
+//   Runs the benchmarks and writes the results as markdown (docs/benchmarks.md by default; the smoke run writes to a
+//   temporary file unless --out is given). Exits 1 when a figure is missing or a run had errors.
+// patchportal-bench load ...   the load client itself (started by the bench as a child process).
+if (args.Length > 0 && args[0] == "load")
+{
+    return await LoadRunner.MainAsync(args[1..]);
+}
+
+var smoke = args.Contains("--smoke");
+var settings = smoke ? BenchSettings.SmokeRun : BenchSettings.Full;
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault()
+    ?? (smoke ? Path.Combine(Path.GetTempPath(), "patchportal-bench-smoke.md") : Path.Combine(Products.Root, "docs", "benchmarks.md"));
+if (!File.Exists(Nginx.Program))
+{
+    await Console.Error.WriteLineAsync("nginx is missing: run bench/run.sh (it installs Debian's nginx) or apt-get install nginx");
+    return 1;
+}
+
+var work = Directory.CreateTempSubdirectory("patchportal-bench-").FullName;
+var report = new Report();
+var clock = Stopwatch.StartNew();
+var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
+report.Line("# Benchmarks");
+report.Line();
+report.Line(smoke
+    ? "**Smoke run** (tiny sizes, fractions of a second per figure): it proves the bench works, its numbers mean nothing."
+    : "Written by `bench/run.sh` (`patchportal-bench`); do not edit by hand, run it again.");
+report.Heading("## Machine and conditions");
+report.Table(["", ""],
+[
+    ["date (UTC)", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)],
+    ["command", "`bench/run.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty) + "`"],
+    ["CPU", CpuModel() + $", {Environment.ProcessorCount} logical cores"],
+    ["memory", MemTotal()],
+    ["OS", RuntimeInformation.OSDescription + " " + (File.Exists("/etc/debian_version") ? "(Debian " + File.ReadAllText("/etc/debian_version").Trim() + ")" : string.Empty)],
+    [".NET", RuntimeInformation.FrameworkDescription + $", products built in {Products.Configuration}"],
+    ["load average before (1, 5, 15 min; running/total)", loadBefore],
+]);
+
+var failed = false;
+try
+{
+    if (only is null or "agent")
+    {
+        await new AgentBench(settings, report, work).RunAsync();
+    }
+
+    if (only is null or "portal")
+    {
+        await new PortalBench(settings, report, work).RunAsync();
+    }
+}
+catch (Exception ex)
+{
+    report.Problem("the bench stopped: " + ex);
+    failed = true;
+}
+finally
+{
+    try
+    {
+        Directory.Delete(work, recursive: true);
+    }
+    catch (IOException)
+    {
+    }
+}
+
+if (report.Figures.ContainsKey("health.c100.ratio"))
+{
+    string Verdict(bool met) => met ? "met" : "**missed**";
+    var health = report.Figures["health.c100.ratio"];
+    var packages = report.Figures.GetValueOrDefault("packages.c100.ratio");
+    var idle = report.Figures.GetValueOrDefault("agent.rss.idle");
+    var peak = report.Figures.GetValueOrDefault("agent.rss.peak");
+    var startup = report.Figures.GetValueOrDefault("agent.startup.ms");
+    report.Heading("## Targets (issue 6)");
+    report.Table(["target", "measured", "verdict"],
+    [
+        ["agent ≥ 0.8 × nginx on GET /health (100 keep-alive connections)", Report.F(health, "0.00"), Verdict(health >= 0.8)],
+        ["agent ≥ 0.6 × nginx on GET /api/v1/packages (100 keep-alive connections)", Report.F(packages, "0.00"), Verdict(packages >= 0.6)],
+        ["agent RSS idle < 40 MB", Report.F(idle) + " MiB", Verdict(idle < 40)],
+        ["agent RSS under 500-connection load < 80 MB", Report.F(peak) + " MiB", Verdict(peak < 80)],
+        ["agent start-up < 300 ms", Report.F(startup, "0") + " ms", Verdict(startup < 300)],
+    ]);
+    report.Line("What was tried: the agent now runs the workstation, non-concurrent GC instead of the Web SDK's server GC (a heap per core sized for throughput), which is what an agent on every host should use. Not tried, for lack of time in this session: Native AOT or ReadyToRun (start-up is dominated by the `dotnet` host start and JIT; both would need the ILCompiler or Crossgen packages and a self-contained publish), and profiling the package list's serialization.");
+}
+
+report.Heading("## Conditions during the run");
+report.Line($"Load average after: {File.ReadAllText("/proc/loadavg").Trim()}; the run took {clock.Elapsed.TotalMinutes:0.0} min. This machine is shared: other work may have run at the same time, so absolute figures are noisy; the ratios against nginx, measured back to back in the same run, are the headline.");
+report.Heading("## How to reproduce");
+report.Line("```bash\nbench/run.sh                 # everything: installs nginx if missing, builds Release, writes docs/benchmarks.md\nbench/run.sh --only agent    # or --only portal\nbench/run.sh --smoke         # seconds, tiny sizes (what CI runs through tests/e2e/Bench)\n```");
+if (report.Problems.Count > 0)
+{
+    report.Heading("## Problems");
+    foreach (var problem in report.Problems)
+    {
+        report.Line("- " + problem.ReplaceLineEndings(" "));
+    }
+}
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+await File.WriteAllTextAsync(output, report.ToString());
+Console.WriteLine($"wrote {output}");
+Console.WriteLine(report.Problems.Count == 0 && !failed ? "bench: all figures present" : $"bench: {report.Problems.Count} problem(s)");
+return report.Problems.Count == 0 && !failed ? 0 : 1;
+
+static string CpuModel() =>
+    File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+
+static string MemTotal()
+{
+    var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+    var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    return $"{kb / 1024.0 / 1024.0:0.0} GiB";
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the PatchPortal benchmarks and writes docs/benchmarks.md (see that file for what is measured).
+#   bench/run.sh [--smoke] [--only agent|portal] [--out FILE]
+# Installs Debian's nginx (the baseline) and Chromium (the browser figures) when missing, builds Release, runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "==> building Release"
+dotnet build Portal.sln -c Release --nologo -v q -clp:ErrorsOnly
+exec dotnet bench/bin/Release/net10.0/patchportal-bench.dll "$@"

@@ -1,0 +1,37 @@
+namespace PatchPortal.Portal.Api;
+
+/// <summary>One page of a list, with the total that matched the filter; <see cref="Page"/> counts from 1.</summary>
+public sealed record ApiPage<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize)
+{
+    public int Pages => Total == 0 ? 0 : (Total + PageSize - 1) / PageSize;
+}
+
+/// <summary>Page paging: <c>?page=1&amp;pageSize=50</c>; the size is capped, bad values are a 400.</summary>
+public readonly record struct ApiPaging(int Page, int PageSize)
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
+
+    /// <summary>The 0-based index the catalogs take.</summary>
+    public int Index => Page - 1;
+
+    /// <summary>The page to read, or the message explaining why the parameters are wrong.</summary>
+    public static (ApiPaging Paging, string? Error) Read(int? page, int? pageSize)
+    {
+        var p = page ?? 1;
+        var s = pageSize ?? DefaultPageSize;
+        if (p < 1)
+        {
+            return (default, "page counts from 1.");
+        }
+
+        if (s is < 1 or > MaxPageSize)
+        {
+            return (default, $"pageSize must be between 1 and {MaxPageSize}.");
+        }
+
+        return p > int.MaxValue / s ? (default, "page is too large.") : (new ApiPaging(p, s), null);
+    }
+
+    public ApiPage<T> Of<T>(IReadOnlyList<T> items, int total) => new(items, total, Page, PageSize);
+}
