@@ -38,7 +38,7 @@ internal static partial class DataExtensions
     /// Every registered hub, however a feature registered it (<see cref="EventHubRegistration.AddEventHub{THub}"/> or
     /// its own singleton): the collection is complete by the time the relay is first resolved.
     /// </summary>
-    private static IEnumerable<IRelayedEventHub> RelayedHubs(IServiceCollection services, IServiceProvider provider) =>
+    private static List<IRelayedEventHub> RelayedHubs(IServiceCollection services, IServiceProvider provider) =>
         services.Where(d => !d.IsKeyedService && d.ServiceType != typeof(IRelayedEventHub) && typeof(IRelayedEventHub).IsAssignableFrom(d.ServiceType))
             .Select(d => d.ServiceType)
             .Distinct()
