@@ -282,7 +282,7 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
 
             if (timeout.Elapsed > limit || portal.HasExited)
             {
-                throw new TimeoutException($"the {hosts}-host run did not finish within {limit} (state {run.State}): {portal.Output}");
+                throw new TimeoutException($"the {hosts}-host run did not finish within {limit} (state {run.State}); the portal's last words: {string.Join(" | ", portal.Output.Split(Environment.NewLine).TakeLast(6))}");
             }
 
             await Task.Delay(500);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using PatchPortal.Bench;
 
-// patchportal-bench [--smoke] [--only agent|portal] [--out FILE]
+// patchportal-bench [--smoke] [--only agent|portal] [--fleet-small] [--out FILE]
 //   Runs the benchmarks and writes the results as markdown (docs/benchmarks.md by default; the smoke run writes to a
 //   temporary file unless --out is given). Exits 1 when a figure is missing or a run had errors.
 // patchportal-bench load ...   the load client itself (started by the bench as a child process).
@@ -14,6 +14,12 @@ if (args.Length > 0 && args[0] == "load")
 
 var smoke = args.Contains("--smoke");
 var settings = smoke ? BenchSettings.SmokeRun : BenchSettings.Full;
+if (args.Contains("--fleet-small"))
+{
+    // For a crowded machine: fewer agent processes (the concurrency limit sets how many), smaller runs, same host list.
+    settings = settings with { FleetRuns = [(100, 10), (1000, 20)], LiveRunHosts = 200 };
+}
+
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault()
     ?? (smoke ? Path.Combine(Path.GetTempPath(), "patchportal-bench-smoke.md") : Path.Combine(Products.Root, "docs", "benchmarks.md"));
@@ -102,7 +108,8 @@ if (report.Problems.Count > 0)
     report.Heading("## Problems");
     foreach (var problem in report.Problems)
     {
-        report.Line("- " + problem.ReplaceLineEndings(" "));
+        var line = problem.ReplaceLineEndings(" ");
+        report.Line("- " + (line.Length > 800 ? line[..800] + " …" : line));
     }
 }
 

@@ -26,6 +26,10 @@ public static class AgentApiExtensions
             builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
             builder.Services.Configure<JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
             builder.Services.Configure<ConsoleFormatterOptions>(o => o.IncludeScopes = true);
+
+            // Without a formatter name the console logger copies its legacy options (IncludeScopes false) over the
+            // formatter's; naming the default formatter keeps the options above. Systemd's choice (made earlier) stays.
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         }
 
         // Binding failures throw, so the guard middleware answers them as INVALID_REQUEST envelopes naming the field.

@@ -24,4 +24,13 @@ public class AuditEvent
 
     /// <summary>The request id (also sent to agents as X-Request-Id) that lets one change be followed in the logs.</summary>
     public string? RequestId { get; init; }
+
+    /// <summary>Position in the hash chain (1, 2, 3, ...; unique, so two writers cannot fork it); null on rows older than the chain.</summary>
+    public long? ChainIndex { get; init; }
+
+    /// <summary>SHA-256 (hex) of the previous chained entry, all zeros for the first.</summary>
+    public string? PreviousHash { get; init; }
+
+    /// <summary>SHA-256 (hex) over this entry's fields and <see cref="PreviousHash"/>: editing, deleting or reordering a row breaks the chain.</summary>
+    public string? Hash { get; init; }
 }

@@ -16,6 +16,9 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.SourceAddress).HasMaxLength(64);
         builder.Property(e => e.Via).HasMaxLength(128);
         builder.Property(e => e.RequestId).HasMaxLength(64);
+        builder.Property(e => e.PreviousHash).HasMaxLength(64);
+        builder.Property(e => e.Hash).HasMaxLength(64);
+        builder.HasIndex(e => e.ChainIndex).IsUnique();
         builder.HasIndex(e => e.OccurredAt);
         builder.HasIndex(e => new { e.Actor, e.OccurredAt });
         builder.HasIndex(e => new { e.Action, e.OccurredAt });

@@ -166,6 +166,7 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
         try
         {
             using var response = await connections.For(agent.CertificateFingerprint!).SendAsync(request, timeoutSource.Token);
+            LogAnswered(logger, agent.Name, method.Method, path, (int)response.StatusCode);
             ApiEnvelope<T>? envelope;
             try
             {
@@ -235,6 +236,9 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Host}: {Kind}: {Reason}")]
     private static partial void LogFailed(ILogger logger, string host, AgentFailureKind kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Agent {Host}: {Method} {Path} answered {StatusCode}")]
+    private static partial void LogAnswered(ILogger logger, string host, string method, string path, int statusCode);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Agent {Host}: retrying {Path} after {Reason}")]
     private static partial void LogRetrying(ILogger logger, string host, string path, string reason);

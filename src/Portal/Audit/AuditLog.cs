@@ -94,34 +94,82 @@ public sealed record AuditEntry(string Action, string Actor, string? Target)
 }
 
 /// <summary>
-/// The one way to write the audit trail. It only appends: there is deliberately no update or delete, and the
-/// DbContext refuses such changes to audit rows from anywhere else.
+/// The one way to write the audit trail. It only appends, each entry chained by hash to the one before
+/// (<see cref="AuditChain"/>): there is deliberately no update or delete, and the DbContext refuses such changes to
+/// audit rows from anywhere else.
 /// </summary>
-public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimeProvider time)
+public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimeProvider time) : IDisposable
 {
+    private const int Attempts = 8;
+
+    // SQLITE_CONSTRAINT: only a lost race for the next chain index is retried; a locked or broken database is not.
+    private const int UniqueConstraintFailed = 19;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // One writer at a time in this process; across processes the unique chain index makes a racing writer retry.
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     public async Task<long> RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var audit = new AuditEvent
+        var occurredAt = time.GetUtcNow();
+        for (var attempt = 1; ; attempt++)
         {
-            OccurredAt = time.GetUtcNow(),
-            Action = entry.Action,
-            Actor = Truncate(entry.Actor, 256),
-            Target = entry.Target is null ? null : Truncate(entry.Target, 500),
-            Succeeded = entry.Succeeded,
-            SourceAddress = entry.SourceAddress,
-            Via = entry.Via is null ? null : Truncate(entry.Via, 128),
-            RequestId = entry.RequestId is null ? null : Truncate(entry.RequestId, 64),
-            BeforeJson = entry.Before is null ? null : JsonSerializer.Serialize(entry.Before, Json),
-            AfterJson = entry.After is null ? null : JsonSerializer.Serialize(entry.After, Json),
-        };
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        db.AuditEvents.Add(audit);
-        await db.SaveChangesAsync(cancellationToken);
-        return audit.Id;
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                await using var db = await factory.CreateDbContextAsync(cancellationToken);
+                var head = await db.AuditEvents.Where(e => e.ChainIndex != null).OrderByDescending(e => e.ChainIndex)
+                    .Select(e => new { e.ChainIndex, e.Hash }).FirstOrDefaultAsync(cancellationToken);
+                var index = (head?.ChainIndex ?? 0) + 1;
+                var previous = head?.Hash ?? AuditChain.Genesis;
+                var fields = new AuditEvent
+                {
+                    OccurredAt = occurredAt,
+                    Action = entry.Action,
+                    Actor = Truncate(entry.Actor, 256),
+                    Target = entry.Target is null ? null : Truncate(entry.Target, 500),
+                    Succeeded = entry.Succeeded,
+                    SourceAddress = entry.SourceAddress is null ? null : Truncate(entry.SourceAddress, 64),
+                    Via = entry.Via is null ? null : Truncate(entry.Via, 128),
+                    RequestId = entry.RequestId is null ? null : Truncate(entry.RequestId, 64),
+                    BeforeJson = entry.Before is null ? null : JsonSerializer.Serialize(entry.Before, Json),
+                    AfterJson = entry.After is null ? null : JsonSerializer.Serialize(entry.After, Json),
+                };
+                var audit = new AuditEvent
+                {
+                    OccurredAt = fields.OccurredAt,
+                    Action = fields.Action,
+                    Actor = fields.Actor,
+                    Target = fields.Target,
+                    Succeeded = fields.Succeeded,
+                    SourceAddress = fields.SourceAddress,
+                    Via = fields.Via,
+                    RequestId = fields.RequestId,
+                    BeforeJson = fields.BeforeJson,
+                    AfterJson = fields.AfterJson,
+                    ChainIndex = index,
+                    PreviousHash = previous,
+                    Hash = AuditChain.ComputeHash(fields, index, previous),
+                };
+                db.AuditEvents.Add(audit);
+                await db.SaveChangesAsync(cancellationToken);
+                return audit.Id;
+            }
+            catch (DbUpdateException ex) when (attempt < Attempts && ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: UniqueConstraintFailed })
+            {
+                // Another portal process appended the same chain index first: read the new head and try again.
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * attempt)), time, cancellationToken);
+        }
     }
+
+    public void Dispose() => _gate.Dispose();
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 }

@@ -57,6 +57,10 @@ public static class RequestIdExtensions
             builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
             builder.Services.Configure<JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
             builder.Services.Configure<ConsoleFormatterOptions>(o => o.IncludeScopes = true);
+
+            // Without a formatter name the console logger copies its legacy options (IncludeScopes false) over the
+            // formatter's; naming the default formatter keeps the options above. Systemd's choice (made earlier) stays.
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         }
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, RequestIdCircuitHandler>());

@@ -361,8 +361,19 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                     b.Property<string>("BeforeJson")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ChainIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("OccurredAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("PreviousHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("RequestId")
                         .HasMaxLength(64)
@@ -384,6 +395,9 @@ namespace PatchPortal.Portal.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ChainIndex")
+                        .IsUnique();
 
                     b.HasIndex("OccurredAt");
 

@@ -39,7 +39,7 @@ public sealed class AuditLogTests : IAsyncLifetime
     {
         var methods = typeof(AuditLog).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly);
 
-        Assert.Equal(["RecordAsync"], methods.Select(m => m.Name));
+        Assert.Equal(["Dispose", "RecordAsync"], methods.Select(m => m.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]

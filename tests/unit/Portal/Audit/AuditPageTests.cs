@@ -22,6 +22,7 @@ public sealed class AuditPageTests : PortalComponentTestContext, IAsyncLifetime
         }
 
         Services.AddSingleton(_host.Services.GetRequiredService<AuditQuery>());
+        Services.AddSingleton(_host.Services.GetRequiredService<AuditCheckpoints>());
         SignInAs(PortalRoles.Viewer);
     }
 
@@ -56,5 +57,30 @@ public sealed class AuditPageTests : PortalComponentTestContext, IAsyncLifetime
         cut.WaitForAssertion(() =>
             Assert.Contains(cut.FindAll("tbody tr"), r => r.TextContent.Contains("2026-01-01 00:00:00 UTC", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void AuditPage_ReportsABrokenChain_WhenAnAdminVerifiesAfterARowWasInsertedBehindTheLogsBack()
+    {
+        // The row added in InitializeAsync went straight into the table, after the chain began (the admin bootstrap).
+        JSInterop.Setup<string?>("patchPortal.timeZone").SetResult("UTC");
+        SignInAs(PortalRoles.Admin);
+        var cut = Render<AuditPage>();
+
+        cut.WaitForElement("button:contains('Verify integrity')").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("The audit chain is broken", cut.Find("[aria-label='Audit chain verification']").TextContent, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void AuditPage_OffersNoVerification_WhenUserIsNotAnAdmin()
+    {
+        JSInterop.Setup<string?>("patchPortal.timeZone").SetResult("UTC");
+
+        var cut = Render<AuditPage>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("tbody tr")), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(cut.FindAll("button"), b => b.TextContent.Contains("Verify integrity", StringComparison.Ordinal));
     }
 }
