@@ -17,6 +17,13 @@ public sealed class AuditTrailTests(PortalFixture fixture)
             var login = await LoginPage.OpenAsync(loginPage, fixture.Portal.BaseAddress);
             await login.SignInAsync("audit-probe@e2e.test", "Wrong-passw0rd-1");
             await Assertions.Expect(login.Error).ToBeVisibleAsync();
+
+            // And a fresh successful sign-in: the shared admin context reuses a stored login, so its sign-in may be
+            // far down the trail once other tests have written to it.
+            var adminPage = await anonymous.NewPageAsync();
+            var adminLogin = await LoginPage.OpenAsync(adminPage, fixture.Portal.BaseAddress);
+            await adminLogin.SignInAsync(PortalFixture.AdminEmail, PortalFixture.AdminPassword);
+            await new ShellPage(adminPage).WaitUntilReadyAsync();
         }
 
         await using var admin = await fixture.NewAdminContextAsync();
