@@ -156,9 +156,12 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
                 await db.SaveChangesAsync(cancellationToken);
                 return audit.Id;
             }
-            catch (DbUpdateException ex) when (attempt < Attempts && ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: UniqueConstraintFailed })
+            catch (DbUpdateException ex) when (attempt < Attempts && ex.InnerException is
+                Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: UniqueConstraintFailed }
+                or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
             {
-                // Another portal process appended the same chain index first: read the new head and try again.
+                // Another portal process (or node, on PostgreSQL) appended the same chain index first: read the new
+                // head and try again.
             }
             finally
             {
