@@ -117,6 +117,7 @@ public static partial class ApiExtensions
         api.MapMeApi();
         api.MapHostsApi();
         api.MapGroupsApi();
+        api.MapWindowsApi();
         api.MapAuditApi();
         api.MapComplianceApi();
 

@@ -102,8 +102,13 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
 {
     private const int Attempts = 8;
 
-    // SQLITE_CONSTRAINT: only a lost race for the next chain index is retried; a locked or broken database is not.
-    private const int UniqueConstraintFailed = 19;
+    // Only a lost race for the next chain index is retried; a locked or broken database is not.
+    private static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch
+    {
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19, // SQLITE_CONSTRAINT
+        System.Data.Common.DbException other => other.SqlState == "23505", // PostgreSQL unique_violation
+        _ => false,
+    };
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // One writer at a time in this process; across processes the unique chain index makes a racing writer retry.
@@ -156,12 +161,9 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
                 await db.SaveChangesAsync(cancellationToken);
                 return audit.Id;
             }
-            catch (DbUpdateException ex) when (attempt < Attempts && ex.InnerException is
-                Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: UniqueConstraintFailed }
-                or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+            catch (DbUpdateException ex) when (attempt < Attempts && IsUniqueViolation(ex))
             {
-                // Another portal process (or node, on PostgreSQL) appended the same chain index first: read the new
-                // head and try again.
+                // Another portal process appended the same chain index first: read the new head and try again.
             }
             finally
             {

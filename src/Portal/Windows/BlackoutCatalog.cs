@@ -136,7 +136,7 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await WithTargets(db.Blackouts).SingleOrDefaultAsync(b => b.Id == blackoutId, cancellationToken) is not { } blackout)
         {
-            return CalendarChangeResult.Fail("The blackout no longer exists.");
+            return CalendarChangeResult.NotFound("The blackout no longer exists.");
         }
 
         var before = State(blackout);
@@ -163,7 +163,7 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await WithTargets(db.Blackouts).SingleOrDefaultAsync(b => b.Id == blackoutId, cancellationToken) is not { } blackout)
         {
-            return CalendarChangeResult.Fail("The blackout no longer exists.");
+            return CalendarChangeResult.NotFound("The blackout no longer exists.");
         }
 
         var before = State(blackout);

@@ -162,7 +162,7 @@ public sealed class WindowCatalog(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await WithTargets(db.MaintenanceWindows).SingleOrDefaultAsync(w => w.Id == windowId, cancellationToken) is not { } window)
         {
-            return CalendarChangeResult.Fail("The window no longer exists.");
+            return CalendarChangeResult.NotFound("The window no longer exists.");
         }
 
         var values = input.ToWindow(windowId);
@@ -206,7 +206,7 @@ public sealed class WindowCatalog(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await WithTargets(db.MaintenanceWindows).SingleOrDefaultAsync(w => w.Id == windowId, cancellationToken) is not { } window)
         {
-            return CalendarChangeResult.Fail("The window no longer exists.");
+            return CalendarChangeResult.NotFound("The window no longer exists.");
         }
 
         var plans = await db.PatchPlans.AsNoTracking().Where(p => p.WindowId == windowId).OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
+using PatchPortal.Portal.Infrastructure;
 
 namespace PatchPortal.Portal.Windows;
 
@@ -40,9 +41,15 @@ public sealed record CalendarChangeResult(bool Succeeded, string? Error, IReadOn
 
     public Guid? Id { get; init; }
 
+    /// <summary>What kind of refusal this is (for the API's status code); Ok when it succeeded.</summary>
+    public ChangeStatus Status { get; init; }
+
     public static CalendarChangeResult Ok(Guid id) => new(true, null, NoFields) { Id = id };
 
-    public static CalendarChangeResult Fail(string error) => new(false, error, NoFields);
+    /// <summary>Refused because of the current state (e.g. still in use).</summary>
+    public static CalendarChangeResult Fail(string error) => new(false, error, NoFields) { Status = ChangeStatus.Conflict };
+
+    public static CalendarChangeResult NotFound(string error) => new(false, error, NoFields) { Status = ChangeStatus.NotFound };
 
     public static CalendarChangeResult Invalid(IReadOnlyList<RuleViolation> violations)
     {
@@ -53,11 +60,11 @@ public sealed record CalendarChangeResult(bool Succeeded, string? Error, IReadOn
             fields.TryAdd(violation.Field, violation.Message);
         }
 
-        return new(false, string.Join(" ", violations.Select(v => v.Message)), fields);
+        return new(false, string.Join(" ", violations.Select(v => v.Message)), fields) { Status = ChangeStatus.Invalid };
     }
 
     public static CalendarChangeResult Conflict(string field, string error) =>
-        new(false, error, new Dictionary<string, string>(StringComparer.Ordinal) { [field] = error });
+        new(false, error, new Dictionary<string, string>(StringComparer.Ordinal) { [field] = error }) { Status = ChangeStatus.Conflict };
 }
 
 /// <summary>A window's state in the audit trail, with its targets by name.</summary>

@@ -13,7 +13,7 @@ using PatchPortal.Portal.Data.Postgres;
 namespace PatchPortal.Portal.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDbContext))]
-    [Migration("20261126195355_InitialCreate")]
+    [Migration("20261126174619_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -376,19 +376,8 @@ namespace PatchPortal.Portal.Data.Migrations.Postgres
                     b.Property<string>("BeforeJson")
                         .HasColumnType("text");
 
-                    b.Property<long?>("ChainIndex")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Hash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<long>("OccurredAt")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("PreviousHash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("RequestId")
                         .HasMaxLength(64)
@@ -410,9 +399,6 @@ namespace PatchPortal.Portal.Data.Migrations.Postgres
                         .HasColumnType("character varying(128)");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("ChainIndex")
-                        .IsUnique();
 
                     b.HasIndex("OccurredAt");
 

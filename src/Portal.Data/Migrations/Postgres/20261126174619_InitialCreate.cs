@@ -61,7 +61,7 @@ namespace PatchPortal.Portal.Data.Migrations.Postgres
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    OccurredAt = table.Column<long>(type: "bigint", nullable: false),
+                    OccurredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     Actor = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
                     Action = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     Target = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
@@ -70,10 +70,7 @@ namespace PatchPortal.Portal.Data.Migrations.Postgres
                     BeforeJson = table.Column<string>(type: "text", nullable: true),
                     AfterJson = table.Column<string>(type: "text", nullable: true),
                     Via = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    RequestId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    ChainIndex = table.Column<long>(type: "bigint", nullable: true),
-                    PreviousHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                    RequestId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -955,12 +952,6 @@ namespace PatchPortal.Portal.Data.Migrations.Postgres
                 name: "IX_AuditEvents_Actor_OccurredAt",
                 table: "AuditEvents",
                 columns: new[] { "Actor", "OccurredAt" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_AuditEvents_ChainIndex",
-                table: "AuditEvents",
-                column: "ChainIndex",
-                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_OccurredAt",
