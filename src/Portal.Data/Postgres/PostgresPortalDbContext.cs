@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Data.Sqlite;
 
 namespace PatchPortal.Portal.Data.Postgres;
 
@@ -13,5 +15,14 @@ public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbCon
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
         // The model's DateTime values are wall-clock times in a named zone (a window's local start), not instants.
         configurationBuilder.Properties<DateTime>().HaveColumnType("timestamp without time zone");
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        base.OnModelCreating(builder);
+        // An audit event's hash covers its time to the tick; timestamptz keeps microseconds. Stored as UTC ticks (as on
+        // SQLite) the time reads back exactly, so the chain verifies here and after a copy from SQLite (migrate-db).
+        builder.Entity<AuditEvent>().Property(e => e.OccurredAt).HasConversion<UtcTicksConverter>();
     }
 }

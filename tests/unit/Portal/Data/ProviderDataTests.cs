@@ -222,6 +222,25 @@ public sealed class ProviderDataTests(PostgresFixture postgres)
         Assert.False(await nodeA.RenewAsync(run.Id, ownerA, CancellationToken.None));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task AuditChain_VerifiesIntact_WhenEventsWereRecordedWithTickPrecisionTimes(string provider)
+    {
+        await using var database = await ProviderDatabase.CreateAsync(provider, postgres);
+        // Times with ticks below a microsecond: the hash covers them, so the database must give them back exactly.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero).AddTicks(1234567));
+        using var audit = new AuditLog(database, time);
+        await audit.RecordAsync(AuditEntry.By(new Actor("admin@test", "127.0.0.1"), "test.first", "a"));
+        time.Advance(TimeSpan.FromTicks(3));
+        await audit.RecordAsync(AuditEntry.By(new Actor("admin@test", "127.0.0.1"), "test.second", "b"));
+
+        await using var db = database.CreateDbContext();
+        var report = await AuditChain.VerifyAsync(db, null, CancellationToken.None);
+
+        Assert.True(report.Intact, string.Join("; ", report.Problems.Select(p => p.Problem)));
+        Assert.Equal(2, report.Entries);
+    }
+
     private static AuditEvent Audit(string action, DateTimeOffset at) => new() { Action = action, Actor = "test", OccurredAt = at };
 
     private static async Task<PatchPlan> AddPlanAsync(ProviderDatabase database, string name, Action<PatchPlan>? configure = null)
