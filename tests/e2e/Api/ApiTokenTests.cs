@@ -76,7 +76,7 @@ public sealed class ApiTokenTests(PortalFixture fixture)
         Assert.Contains("'write' scope", (string?)noScope["detail"], StringComparison.Ordinal);
 
         // A Viewer cannot even ask for the write scope, and a Viewer's token cannot write.
-        await using var viewer = await Plans.PlanFleet.UserAsync(fixture, adminPage, "tokens-viewer@e2e.test", "Viewer");
+        await using var viewer = await Plans.PlanFleet.UserAsync(fixture, adminPage, "script-reader@e2e.test", "Viewer");
         var viewerPage = await viewer.NewPageAsync();
         var tokens = await ApiTokensPage.OpenAsync(viewerPage);
         await Assertions.Expect(tokens.Scope("write")).ToBeDisabledAsync();
