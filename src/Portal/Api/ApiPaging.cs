@@ -33,5 +33,18 @@ public readonly record struct ApiPaging(int Page, int PageSize)
         return p > int.MaxValue / s ? (default, "page is too large.") : (new ApiPaging(p, s), null);
     }
 
+    /// <summary>The catalog's sort key for a <c>sort</c> parameter (case-insensitive), or the message listing the allowed ones.</summary>
+    public static (string? By, string? Error) Sort(string? sort, IReadOnlyList<string> sorts)
+    {
+        ArgumentNullException.ThrowIfNull(sorts);
+        if (sort is null)
+        {
+            return (null, null);
+        }
+
+        var by = sorts.FirstOrDefault(s => string.Equals(s, sort, StringComparison.OrdinalIgnoreCase));
+        return by is null ? (null, $"sort must be one of {string.Join(", ", sorts.Select(ApiJson.FieldName))}.") : (by, null);
+    }
+
     public ApiPage<T> Of<T>(IReadOnlyList<T> items, int total) => new(items, total, Page, PageSize);
 }

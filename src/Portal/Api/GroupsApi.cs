@@ -52,10 +52,10 @@ public static class GroupsApi
         }
 
         string[] sorts = [nameof(GroupRow.Name), nameof(GroupRow.Environment), nameof(GroupRow.RequiredApprovals), nameof(GroupRow.HostCount)];
-        var by = sort is null ? null : sorts.FirstOrDefault(s => string.Equals(s, sort, StringComparison.OrdinalIgnoreCase));
-        if (sort is not null && by is null)
+        var (by, sortError) = ApiPaging.Sort(sort, sorts);
+        if (sortError is not null)
         {
-            return ApiProblems.BadRequest($"sort must be one of {string.Join(", ", sorts.Select(ApiJson.FieldName))}.");
+            return ApiProblems.BadRequest(sortError);
         }
 
         var result = await catalog.GetPageAsync(q, by, desc ?? false, paging.Index, paging.PageSize, cancellationToken);

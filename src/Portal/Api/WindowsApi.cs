@@ -94,12 +94,13 @@ public static class WindowsApi
             return ApiProblems.BadRequest(error);
         }
 
-        if (Sort(sort, WindowSorts) is { Error: { } sortError })
+        var (by, sortError) = ApiPaging.Sort(sort, WindowSorts);
+        if (sortError is not null)
         {
             return ApiProblems.BadRequest(sortError);
         }
 
-        var result = await catalog.GetPageAsync(new WindowFilter(q, zone, groupId), Sort(sort, WindowSorts).By, desc ?? false, paging.Index, paging.PageSize, cancellationToken);
+        var result = await catalog.GetPageAsync(new WindowFilter(q, zone, groupId), by, desc ?? false, paging.Index, paging.PageSize, cancellationToken);
         return TypedResults.Ok(paging.Of(result.Items, result.Total));
     }
 
@@ -183,7 +184,7 @@ public static class WindowsApi
             return ApiProblems.BadRequest(error);
         }
 
-        var (by, sortError) = Sort(sort, BlackoutSorts);
+        var (by, sortError) = ApiPaging.Sort(sort, BlackoutSorts);
         if (sortError is not null)
         {
             return ApiProblems.BadRequest(sortError);
@@ -227,17 +228,6 @@ public static class WindowsApi
     {
         var result = await catalog.DeleteAsync(id, ApiActor.Of(context), cancellationToken);
         return result.Succeeded ? TypedResults.NoContent() : Refused(result);
-    }
-
-    private static (string? By, string? Error) Sort(string? sort, string[] sorts)
-    {
-        if (sort is null)
-        {
-            return (null, null);
-        }
-
-        var by = sorts.FirstOrDefault(s => string.Equals(s, sort, StringComparison.OrdinalIgnoreCase));
-        return by is null ? (null, $"sort must be one of {string.Join(", ", sorts.Select(ApiJson.FieldName))}.") : (by, null);
     }
 
     private static IResult Refused(CalendarChangeResult result) =>
