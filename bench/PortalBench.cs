@@ -201,6 +201,27 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
         return await WaitForRunAsync(portal, dataDir, runId, hosts, concurrency);
     }
 
+    /// <summary>Moves a run's scheduled Hangfire job to the queue, as if its start had come; returns when that was.</summary>
+    private static async Task<DateTimeOffset> StartNowAsync(string dataDir, Guid runId)
+    {
+        string jobId;
+        await using (var services = Database(dataDir))
+        await using (var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            jobId = await db.PatchRuns.Where(r => r.Id == runId).Select(r => r.HangfireJobId).SingleAsync()
+                ?? throw new InvalidOperationException($"run {runId} has no Hangfire job");
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        using var storage = new SQLiteStorage(Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions());
+        if (!new BackgroundJobClient(storage).Requeue(jobId))
+        {
+            throw new InvalidOperationException($"run {runId}'s Hangfire job {jobId} could not be queued");
+        }
+
+        return now;
+    }
+
     /// <summary>A one-off UTC window starting after <paramref name="lead"/> and an approved plan for the first hosts, scheduled as on approval.</summary>
     private static async Task<(Guid RunId, DateTimeOffset Start)> ArrangeRunAsync(string dataDir, int hosts, int concurrency, TimeSpan lead)
     {
@@ -327,7 +348,8 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
             pages.Add(page);
         }
 
-        var (runId, started) = await ArrangeRunAsync(dataDir, settings.LiveRunHosts, settings.FleetRuns.Max(r => r.Concurrency), TimeSpan.FromSeconds(20));
+        // Scheduled far enough ahead that it cannot start before every browser watches it; queued at once after that.
+        var (runId, _) = await ArrangeRunAsync(dataDir, settings.LiveRunHosts, settings.FleetRuns.Max(r => r.Concurrency), TimeSpan.FromMinutes(30));
         const string Observer = """
             () => {
               window.__seen = {};
@@ -344,11 +366,13 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
         foreach (var page in pages)
         {
             await page.GotoAsync($"/runs/{runId}");
-            await page.WaitForFunctionAsync("() => document.querySelectorAll('tr.host-row').length > 0", null, new() { Timeout = 120_000 });
+            // The run has no host rows until it starts; the live page is ready once it shows the viewer's time zone.
+            await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=run-state]')?.textContent.includes('Scheduled') && document.body.textContent.includes('Times in ')", null, new() { Timeout = 120_000 });
             await page.EvaluateAsync(Observer);
         }
 
         var cpuBefore = portal.CpuSeconds();
+        var started = await StartNowAsync(dataDir, runId);
         await WaitForRunAsync(portal, dataDir, runId, settings.LiveRunHosts, settings.FleetRuns.Max(r => r.Concurrency));
         await Task.Delay(TimeSpan.FromSeconds(2));
         var cpu = portal.CpuSeconds() - cpuBefore;
@@ -395,7 +419,7 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
 
         var sorted = latencies.Order().ToArray();
         report.Heading("### Live status latency (agent job event → browser DOM)");
-        report.Line(FormattableString.Invariant($"A {settings.LiveRunHosts}-host run (limit {settings.FleetRuns.Max(r => r.Concurrency)}, {settings.JobDurationMs} ms jobs) streamed to {settings.LiveBrowsers} browsers (headless Chromium, one signed-in context each) on its run page. Event time: `completed_at` in the agent's job record; DOM time: `Date.now()` in a MutationObserver when the host's row first shows Succeeded. Only rows a page renders are observed. Portal CPU during the run: {cpu:0.0} s."));
+        report.Line(FormattableString.Invariant($"A {settings.LiveRunHosts}-host run (limit {settings.FleetRuns.Max(r => r.Concurrency)}, {settings.JobDurationMs} ms jobs) streamed to {settings.LiveBrowsers} browsers (headless Chromium, one signed-in context each) on its run page. Event time: `completed_at` in the agent's job record; DOM time: `Date.now()` in a MutationObserver when the host's row first shows Succeeded. Only rows a page renders are observed. The run is scheduled half an hour ahead and its Hangfire job queued once every browser shows the run page, so no browser misses the start. Portal CPU during the run: {cpu:0.0} s."));
         report.Table(["figure", "value"],
         [
             ["samples (host rows × browsers)", report.Figure("live.samples", sorted.Length, "0")],

@@ -219,18 +219,31 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
         return AgentCallResult.Fail<T>(new AgentFailure(kind, message, code));
     }
 
-    private static AgentFailureKind Classify(HttpRequestException ex) =>
-        ex.InnerException is AuthenticationException || ex.HttpRequestError == HttpRequestError.SecureConnectionError
+    /// <summary>
+    /// A refused certificate (ours or the agent's) is an <see cref="AuthenticationException"/>; a connection that merely
+    /// ended during the handshake (an agent stopping, a reset) is an I/O error and as transient as any other drop.
+    /// </summary>
+    internal static AgentFailureKind Classify(HttpRequestException ex) =>
+        IsRefusedHandshake(ex)
             ? AgentFailureKind.CertificateRejected
             : ex.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded
                 ? AgentFailureKind.InvalidResponse
                 : AgentFailureKind.Unreachable;
 
+    private static bool IsRefusedHandshake(HttpRequestException ex) =>
+        ex.InnerException is AuthenticationException
+        || (ex.HttpRequestError == HttpRequestError.SecureConnectionError && ex.InnerException is not IOException);
+
     private static string Describe(HttpRequestException ex)
     {
         var inner = ex.InnerException is { } i ? $" ({i.Message})" : string.Empty;
+        if (IsRefusedHandshake(ex))
+        {
+            return "TLS handshake failed: the agent's certificate is not the one the portal issued to this host, is revoked, or the agent refused the portal" + inner;
+        }
+
         return ex.HttpRequestError == HttpRequestError.SecureConnectionError
-            ? "TLS handshake failed: the agent's certificate is not the one the portal issued to this host, is revoked, or the agent refused the portal" + inner
+            ? "the connection closed during the TLS handshake" + inner
             : ex.Message + inner;
     }
 

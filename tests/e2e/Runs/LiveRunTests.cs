@@ -101,18 +101,23 @@ public sealed class LiveRunTests(RunsFixture fixture)
     [Fact]
     public async Task Run_StartsNoNewHostWhilePaused_AndFinishesAfterResume()
     {
-        var runId = await fixture.ArrangeRunAsync("Paused run", Hosts, UnderWay, p => p.BatchSize = 1);
+        // The first host's job is slow, so the page (however long it takes to load) sees it under way and pauses then.
+        var runId = await fixture.ArrangeRunAsync("Paused run", [RunsFixture.SlowHost, "run-d"], UnderWay, p => p.BatchSize = 1);
         await using var context = await fixture.NewAdminContextAsync();
         var page = await context.NewPageAsync();
         var run = await RunPage.OpenAsync(page, runId);
 
         await TestStep.RunAsync(page, "run-pause", async () =>
         {
-            await Assertions.Expect(run.HostState("run-b")).ToHaveTextAsync("Patching", Step);
+            await Assertions.Expect(run.HostState(RunsFixture.SlowHost)).ToHaveTextAsync("Patching", Step);
             await run.Control("Pause").ClickAsync();
-            await Assertions.Expect(run.HostState("run-b")).ToHaveTextAsync("Succeeded", Step);
             await Assertions.Expect(run.State).ToHaveTextAsync("Paused", Step);
-            await Assertions.Expect(run.HostState("run-c")).ToHaveTextAsync("Pending");
+            await Assertions.Expect(run.HostState(RunsFixture.SlowHost)).ToHaveTextAsync("Succeeded", Step);
+            // Nothing starts while paused, however long it stays so (the engine looks again every second here).
+            await page.WaitForTimeoutAsync(3000);
+            await Assertions.Expect(run.State).ToHaveTextAsync("Paused");
+            await Assertions.Expect(run.HostState("run-d")).ToHaveTextAsync("Pending");
+            Assert.Equal(HostRunState.Pending, (await fixture.GetRunAsync(runId)).Hosts.Single(h => h.HostName == "run-d").State);
         });
 
         await TestStep.RunAsync(page, "run-resume", async () =>
@@ -126,22 +131,21 @@ public sealed class LiveRunTests(RunsFixture fixture)
     [Fact]
     public async Task Run_LetsTheRunningHostFinishAndSkipsTheRest_WhenCancelledWithAReason()
     {
-        var runId = await fixture.ArrangeRunAsync("Cancelled run", Hosts, UnderWay, p => p.BatchSize = 1);
+        var runId = await fixture.ArrangeRunAsync("Cancelled run", ["run-b", RunsFixture.SlowHost, "run-d"], UnderWay, p => p.BatchSize = 1);
         await using var context = await fixture.NewAdminContextAsync();
         var page = await context.NewPageAsync();
         var run = await RunPage.OpenAsync(page, runId);
 
         await TestStep.RunAsync(page, "run-cancel", async () =>
         {
-            await Assertions.Expect(run.HostState("run-b")).ToHaveTextAsync("Patching", Step);
             await run.PrepareCancelAsync("Change freeze announced");
-            // The table keeps updating under the dialog: confirm while the second host is being patched.
-            await Assertions.Expect(run.HostState("run-c")).ToHaveTextAsync("Patching", Step);
+            // The table keeps updating under the dialog: confirm once the second (slow) host is being patched.
+            await Assertions.Expect(run.HostState(RunsFixture.SlowHost)).ToHaveTextAsync("Patching", Step);
             await run.ConfirmCancelAsync();
             await Assertions.Expect(run.State).ToHaveTextAsync("Cancelled", Long);
             await Assertions.Expect(run.Reason).ToHaveTextAsync($"Cancelled by {RunsFixture.AdminEmail}: Change freeze announced");
             await Assertions.Expect(run.HostState("run-b")).ToHaveTextAsync("Succeeded");
-            await Assertions.Expect(run.HostState("run-c")).ToHaveTextAsync("Succeeded");
+            await Assertions.Expect(run.HostState(RunsFixture.SlowHost)).ToHaveTextAsync("Succeeded");
             await Assertions.Expect(run.HostState("run-d")).ToHaveTextAsync("Skipped");
             await Assertions.Expect(run.HostRow("run-d")).ToContainTextAsync("Cancelled by");
         });

@@ -23,9 +23,9 @@ using PatchPortal.Tests.E2E.Pages;
 namespace PatchPortal.Tests.E2E.Runs;
 
 /// <summary>
-/// A portal of the runs tests' own (they restart it) with five real agents in the simulated backend, each added in
+/// A portal of the runs tests' own (they restart it) with six real agents in the simulated backend, each added in
 /// the portal's host list and enrolled with the command it showed. run-a fails every job; the others succeed.
-/// Jobs take seconds, so a browser can watch hosts change state. Tests arrange windows and approved plans through
+/// Jobs take seconds (run-c-slow's fifteen), so a browser can watch hosts change state. Tests arrange windows and approved plans through
 /// the portal's database and its run scheduler (the plan pages are another feature's), then act in the browser.
 /// </summary>
 public sealed class RunsFixture : IAsyncLifetime
@@ -35,9 +35,18 @@ public sealed class RunsFixture : IAsyncLifetime
     public const string BrowserTimeZone = "Europe/Berlin";
     public const string FailingHost = "run-a";
 
+    /// <summary>
+    /// Its jobs take <see cref="SlowJobMs"/>: long enough for a browser under load to see it patching and act. Batches
+    /// follow host names, so it is patched after run-b and before run-d.
+    /// </summary>
+    public const string SlowHost = "run-c-slow";
+
+    private const int JobMs = 3000;
+    private const int SlowJobMs = 15_000;
+
     /// <summary>The agents: name and loopback address (the runs tests own 127.0.0.40-49).</summary>
     public static readonly IReadOnlyList<(string Name, string Address)> Agents =
-        [(FailingHost, "127.0.0.40"), ("run-b", "127.0.0.41"), ("run-c", "127.0.0.42"), ("run-d", "127.0.0.43"), (RollbackHost, "127.0.0.44")];
+        [(FailingHost, "127.0.0.40"), ("run-b", "127.0.0.41"), ("run-c", "127.0.0.42"), ("run-d", "127.0.0.43"), (RollbackHost, "127.0.0.44"), (SlowHost, "127.0.0.45")];
 
     /// <summary>Patched by the rollback test only, so its first run has package changes to undo.</summary>
     public const string RollbackHost = "run-e";
@@ -78,7 +87,7 @@ public sealed class RunsFixture : IAsyncLifetime
         foreach (var (name, address) in Agents)
         {
             var ticket = await hosts.AddHostAsync(name, address) ?? throw new InvalidOperationException("the portal issued no enrolment token");
-            await EnrolAndStartAsync(name, IPAddress.Parse(address), ticket.Command, failing: name == FailingHost);
+            await EnrolAndStartAsync(name, IPAddress.Parse(address), ticket.Command, failing: name == FailingHost, name == SlowHost ? SlowJobMs : JobMs);
         }
     }
 
@@ -249,7 +258,7 @@ public sealed class RunsFixture : IAsyncLifetime
     };
 
     /// <summary>What the admin is told to do on the host: run the shown command (with a free port), then start the agent.</summary>
-    private async Task EnrolAndStartAsync(string name, IPAddress address, string command, bool failing)
+    private async Task EnrolAndStartAsync(string name, IPAddress address, string command, bool failing, int jobMs)
     {
         var port = Repository.FreePort(address);
         var home = Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
@@ -268,7 +277,7 @@ public sealed class RunsFixture : IAsyncLifetime
                     ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
                 },
                 ["Reboot"] = new JsonObject { ["Command"] = new JsonArray("/bin/true") },
-                ["Simulated"] = new JsonObject { ["JobDurationMs"] = 3000, ["FailureRate"] = failing ? 1.0 : 0.0 },
+                ["Simulated"] = new JsonObject { ["JobDurationMs"] = jobMs, ["FailureRate"] = failing ? 1.0 : 0.0 },
             },
         }.ToJsonString());
 
