@@ -118,6 +118,8 @@ public static partial class ApiExtensions
         api.MapHostsApi();
         api.MapGroupsApi();
         api.MapWindowsApi();
+        api.MapPlansApi();
+        api.MapRunsApi();
         api.MapAuditApi();
         api.MapComplianceApi();
 

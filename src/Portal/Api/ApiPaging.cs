@@ -48,3 +48,21 @@ public readonly record struct ApiPaging(int Page, int PageSize)
 
     public ApiPage<T> Of<T>(IReadOnlyList<T> items, int total) => new(items, total, Page, PageSize);
 }
+
+/// <summary>Query-string values beyond paging: an enum by its name as the API writes it (camelCase or not).</summary>
+public static class ApiQuery
+{
+    /// <summary>The value (null when absent), or the message listing the allowed names; numbers are not names.</summary>
+    public static (T? Value, string? Error) Enum<T>(string? value, string parameter)
+        where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return (null, null);
+        }
+
+        return System.Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed) && !int.TryParse(value, out _)
+            ? (parsed, null)
+            : (null, $"{parameter} must be one of {string.Join(", ", System.Enum.GetNames<T>().Select(ApiJson.FieldName))}.");
+    }
+}

@@ -8,6 +8,9 @@ public static class ApiProblems
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(title: "Not found", detail: what, statusCode: StatusCodes.Status404NotFound);
 
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(title: "Forbidden", detail: detail, statusCode: StatusCodes.Status403Forbidden);
+
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
 

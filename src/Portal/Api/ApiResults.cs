@@ -12,6 +12,7 @@ public static class ApiResults
         return status switch
         {
             ChangeStatus.NotFound => ApiProblems.NotFound(message),
+            ChangeStatus.Forbidden => ApiProblems.Forbidden(message),
             ChangeStatus.Invalid when fieldErrors is { Count: > 0 } => ApiProblems.Invalid(fieldErrors, message),
             ChangeStatus.Invalid => TypedResults.Problem(title: "The request breaks a rule", detail: message, statusCode: StatusCodes.Status422UnprocessableEntity),
             _ => ApiProblems.Conflict(message),

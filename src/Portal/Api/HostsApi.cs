@@ -70,15 +70,10 @@ public static class HostsApi
             return ApiProblems.BadRequest(error);
         }
 
-        HostHealth? wanted = null;
-        if (!string.IsNullOrWhiteSpace(health))
+        var (wanted, healthError) = ApiQuery.Enum<HostHealth>(health, nameof(health));
+        if (healthError is not null)
         {
-            if (!Enum.TryParse<HostHealth>(health, ignoreCase: true, out var h) || !Enum.IsDefined(h) || int.TryParse(health, out _))
-            {
-                return ApiProblems.BadRequest($"health must be one of {string.Join(", ", Enum.GetNames<HostHealth>())}.");
-            }
-
-            wanted = h;
+            return ApiProblems.BadRequest(healthError);
         }
 
         string? by = null;

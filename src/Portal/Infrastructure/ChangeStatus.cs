@@ -16,4 +16,7 @@ public enum ChangeStatus
 
     /// <summary>The thing to change does not exist (any more).</summary>
     NotFound,
+
+    /// <summary>The user may do this in general but not to this thing (an author approving their own plan).</summary>
+    Forbidden,
 }

@@ -13,6 +13,12 @@ namespace PatchPortal.Portal.Plans;
 /// <summary>The outcome of a dry run: how many hosts were asked, how many changes they expect, how many failed.</summary>
 public sealed record DryRunSummary(int Hosts, int Changes, int Failed, int RebootExpected);
 
+/// <summary>A dry run that was refused, or started and running until <see cref="Completion"/> ends.</summary>
+public sealed record DryRunStart(PlanResult? Refusal, Task<PlanResult>? Completion)
+{
+    public static DryRunStart Refused(PlanResult refusal) => new(refusal, null);
+}
+
 /// <summary>
 /// Asks every target host's agent what the plan would change there (the agent's dry run changes nothing), with
 /// bounded concurrency, and stores the answers as the plan's manifest for its current revision, replacing the
@@ -37,7 +43,18 @@ public sealed class PlanDryRun(
     public static bool IsAllowed(PlanState state, bool manifestIsCurrent) =>
         state is PlanState.Draft or PlanState.Rejected || (state == PlanState.PendingApproval && !manifestIsCurrent);
 
+    /// <summary>Dry-runs the plan and returns when every host has answered (or the refusal).</summary>
     public async Task<PlanResult> RunAsync(Guid planId, Actor actor, CancellationToken cancellationToken)
+    {
+        var start = await StartAsync(planId, actor, cancellationToken);
+        return start.Refusal ?? await start.Completion!;
+    }
+
+    /// <summary>
+    /// Checks that the plan may be dry-run now and claims it; the dry run itself is <see cref="DryRunStart.Completion"/>,
+    /// which the caller awaits or leaves running (the API answers 202 and scripts poll the progress).
+    /// </summary>
+    public async Task<DryRunStart> StartAsync(Guid planId, Actor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         PatchPlan? plan;
@@ -48,15 +65,15 @@ public sealed class PlanDryRun(
                 .AsSplitQuery().SingleOrDefaultAsync(p => p.Id == planId, cancellationToken);
             if (plan is null)
             {
-                return PlanResult.Refused("The plan no longer exists.");
+                return DryRunStart.Refused(PlanResult.Missing());
             }
 
             var current = await db.PlanManifestHosts.AnyAsync(m => m.PlanId == planId && m.PlanRevision == plan.Revision, cancellationToken);
             if (!IsAllowed(plan.State, current))
             {
-                return await RefuseAsync(plan, actor, plan.State == PlanState.PendingApproval
+                return DryRunStart.Refused(await RefuseAsync(plan, actor, plan.State == PlanState.PendingApproval
                     ? "The plan is pending approval and its dry run is up to date; approvers decide on it as it is."
-                    : $"A plan in state {plan.State} cannot be dry-run; only a draft, a rejected plan or an edited one pending approval can.", cancellationToken);
+                    : $"A plan in state {plan.State} cannot be dry-run; only a draft, a rejected plan or an edited one pending approval can.", cancellationToken));
             }
 
             hosts = await db.ResolveAsync(TargetSet.Of(plan.TargetGroups, plan.TargetTags, plan.TargetHosts), cancellationToken);
@@ -64,14 +81,20 @@ public sealed class PlanDryRun(
 
         if (hosts.Count == 0)
         {
-            return await RefuseAsync(plan, actor, "The plan's targets match no host.", cancellationToken);
+            return DryRunStart.Refused(await RefuseAsync(plan, actor, "The plan's targets match no host.", cancellationToken));
         }
 
         if (!board.TryStart(new DryRunProgress(planId, 0, hosts.Count, actor.Name, time.GetUtcNow())))
         {
-            return PlanResult.Refused("A dry run of this plan is already under way.");
+            return DryRunStart.Refused(PlanResult.Refused("A dry run of this plan is already under way."));
         }
 
+        return new DryRunStart(null, ExecuteAsync(plan, hosts, actor, cancellationToken));
+    }
+
+    private async Task<PlanResult> ExecuteAsync(PatchPlan plan, IReadOnlyList<ManagedHost> hosts, Actor actor, CancellationToken cancellationToken)
+    {
+        var planId = plan.Id;
         try
         {
             events.Publish(new PlanChanged(planId, PlanChangeKinds.DryRunProgress));

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Infrastructure;
 
 namespace PatchPortal.Portal.Plans;
 
@@ -226,6 +227,9 @@ public static partial class PlanInputRules
 /// <summary>The outcome of a plan command: refused with a message (and per-field messages for bad input), or done.</summary>
 public sealed record PlanResult(bool Succeeded, string? Error = null)
 {
+    /// <summary>Why it was refused, for the API: a rule (Invalid), the plan's state (Conflict), no plan, or not this user.</summary>
+    public ChangeStatus Status { get; init; } = Succeeded ? ChangeStatus.Ok : ChangeStatus.Conflict;
+
     public IReadOnlyDictionary<string, string> FieldErrors { get; init; } = new Dictionary<string, string>();
 
     public Guid? PlanId { get; init; }
@@ -235,8 +239,10 @@ public sealed record PlanResult(bool Succeeded, string? Error = null)
 
     public static PlanResult Ok(Guid planId, string? notice = null) => new(true) { PlanId = planId, Notice = notice };
 
-    public static PlanResult Refused(string error) => new(false, error);
+    public static PlanResult Refused(string error, ChangeStatus status = ChangeStatus.Conflict) => new(false, error) { Status = status };
+
+    public static PlanResult Missing() => Refused("The plan no longer exists.", ChangeStatus.NotFound);
 
     public static PlanResult Invalid(IReadOnlyDictionary<string, string> errors) =>
-        new(false, errors.Count == 1 ? errors.Values.First() : "Some fields need attention.") { FieldErrors = errors };
+        new(false, errors.Count == 1 ? errors.Values.First() : "Some fields need attention.") { FieldErrors = errors, Status = ChangeStatus.Invalid };
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;
 
 namespace PatchPortal.Portal.Plans;
@@ -31,13 +32,13 @@ public sealed partial class PlanService
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             if (await db.PatchPlans.SingleOrDefaultAsync(p => p.Id == planId, cancellationToken) is not { } plan)
             {
-                return PlanResult.Refused("The plan no longer exists.");
+                return PlanResult.Missing();
             }
 
             var now = time.GetUtcNow();
             if (await DecisionRefusalAsync(db, plan, expectedRevision, actor, approving: true, now, cancellationToken) is { } refusal)
             {
-                return await RefuseAsync(plan, actor, "approve", refusal, cancellationToken);
+                return await RefuseAsync(plan, actor, "approve", refusal.Reason, cancellationToken, refusal.Status);
             }
 
             var approvers = await db.PlanApprovals.AsNoTracking()
@@ -116,13 +117,13 @@ public sealed partial class PlanService
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             if (await db.PatchPlans.SingleOrDefaultAsync(p => p.Id == planId, cancellationToken) is not { } plan)
             {
-                return PlanResult.Refused("The plan no longer exists.");
+                return PlanResult.Missing();
             }
 
             var now = time.GetUtcNow();
             if (await DecisionRefusalAsync(db, plan, expectedRevision, actor, approving: false, now, cancellationToken) is { } refusal)
             {
-                return await RefuseAsync(plan, actor, "reject", refusal, cancellationToken);
+                return await RefuseAsync(plan, actor, "reject", refusal.Reason, cancellationToken, refusal.Status);
             }
 
             var decision = new PlanApproval
@@ -164,46 +165,50 @@ public sealed partial class PlanService
         await db.PatchPlans.AnyAsync(p => p.Id == planId && p.RequestedBy == user, cancellationToken)
         || await db.PlanEvents.AnyAsync(e => e.PlanId == planId && e.Actor == user && PlanEventKinds.Authoring.Contains(e.Kind), cancellationToken);
 
-    /// <summary>Why the user may not decide on the plan now; null when they may. The order is the one users understand best.</summary>
-    private static async Task<string?> DecisionRefusalAsync(
+    /// <summary>
+    /// Why the user may not decide on the plan now, and whether that is the plan's state (Conflict) or who they are
+    /// (Forbidden); null when they may. The order is the one users understand best.
+    /// </summary>
+    private static async Task<(string Reason, ChangeStatus Status)?> DecisionRefusalAsync(
         PortalDbContext db, PatchPlan plan, int expectedRevision, Actor actor, bool approving, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var verb = approving ? "approved" : "rejected";
         if (plan.State != PlanState.PendingApproval)
         {
-            return $"A plan in state {plan.State} cannot be {verb}; only a plan pending approval can.";
+            return ($"A plan in state {plan.State} cannot be {verb}; only a plan pending approval can.", ChangeStatus.Conflict);
         }
 
         if (plan.Revision != expectedRevision)
         {
-            return $"The plan changed since you opened it (it is now revision {plan.Revision}); review the new revision before deciding.";
+            return ($"The plan changed since you opened it (it is now revision {plan.Revision}); review the new revision before deciding.", ChangeStatus.Conflict);
         }
 
         if (plan.RequestedBy == actor.Name)
         {
-            return approving ? "You requested this plan: nobody approves their own plan." : "You requested this plan: cancel it instead of rejecting it.";
+            return (approving ? "You requested this plan: nobody approves their own plan." : "You requested this plan: cancel it instead of rejecting it.",
+                ChangeStatus.Forbidden);
         }
 
         if (await IsAuthorAsync(db, plan.Id, actor.Name, cancellationToken))
         {
-            return approving
+            return (approving
                 ? "You edited or submitted this plan: its authors cannot approve it."
-                : "You edited or submitted this plan: cancel it instead of rejecting it.";
+                : "You edited or submitted this plan: cancel it instead of rejecting it.", ChangeStatus.Forbidden);
         }
 
         if (await db.PlanApprovals.AnyAsync(a => a.PlanId == plan.Id && a.PlanRevision == plan.Revision && a.Approver == actor.Name, cancellationToken))
         {
-            return AlreadyDecided(plan.Revision);
+            return (AlreadyDecided(plan.Revision), ChangeStatus.Conflict);
         }
 
         if (approving && plan.ApprovalExpiresAt is { } expires && expires <= now)
         {
-            return $"The approval deadline ({Format(expires)}) has passed.";
+            return ($"The approval deadline ({Format(expires)}) has passed.", ChangeStatus.Conflict);
         }
 
         if (approving && !await db.PlanManifestHosts.AnyAsync(m => m.PlanId == plan.Id && m.PlanRevision == plan.Revision, cancellationToken))
         {
-            return $"Revision {plan.Revision} has no dry run yet: approvers decide on what it would change, so wait until it has run.";
+            return ($"Revision {plan.Revision} has no dry run yet: approvers decide on what it would change, so wait until it has run.", ChangeStatus.Conflict);
         }
 
         return null;

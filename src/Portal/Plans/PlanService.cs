@@ -5,6 +5,7 @@ using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
+using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Runs;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Windows;
@@ -65,7 +66,7 @@ public sealed partial class PlanService(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await LoadAsync(db, planId, cancellationToken) is not { } plan)
         {
-            return PlanResult.Refused("The plan no longer exists.");
+            return PlanResult.Missing();
         }
 
         if (!PlanStateMachine.IsEditable(plan.State))
@@ -155,7 +156,7 @@ public sealed partial class PlanService(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await LoadAsync(db, planId, cancellationToken) is not { } plan)
         {
-            return PlanResult.Refused("The plan no longer exists.");
+            return PlanResult.Missing();
         }
 
         var now = time.GetUtcNow();
@@ -218,7 +219,7 @@ public sealed partial class PlanService(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await db.PatchPlans.SingleOrDefaultAsync(p => p.Id == planId, cancellationToken) is not { } plan)
         {
-            return PlanResult.Refused("The plan no longer exists.");
+            return PlanResult.Missing();
         }
 
         if (plan.State == PlanState.Running)
@@ -540,7 +541,8 @@ public sealed partial class PlanService(
         }
     }
 
-    private async Task<PlanResult> RefuseAsync(PatchPlan plan, Actor actor, string action, string reason, CancellationToken cancellationToken)
+    private async Task<PlanResult> RefuseAsync(
+        PatchPlan plan, Actor actor, string action, string reason, CancellationToken cancellationToken, ChangeStatus status = ChangeStatus.Conflict)
     {
         PlansLog.Refused(logger, plan.Id, action, actor.Name, reason);
         await audit.RecordAsync(AuditEntry.By(actor, AuditActions.PlanActionRefused, AuditTarget(plan)) with
@@ -548,7 +550,7 @@ public sealed partial class PlanService(
             Succeeded = false,
             After = new { action, state = plan.State.ToString(), revision = plan.Revision, reason },
         }, cancellationToken);
-        return PlanResult.Refused(reason);
+        return PlanResult.Refused(reason, status);
     }
 
     private Task<long> AuditAsync(string action, Actor actor, PatchPlan plan, object? before, object? after, CancellationToken cancellationToken) =>

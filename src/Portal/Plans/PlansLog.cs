@@ -17,6 +17,9 @@ internal static partial class PlansLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Plan {PlanId} dry run: {Hosts} hosts, {Changes} changes, {Failed} failed")]
     public static partial void DryRunFinished(ILogger logger, Guid planId, int hosts, int changes, int failed);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Plan {PlanId} dry run stopped with an error")]
+    public static partial void DryRunCrashed(ILogger logger, Guid planId, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Plan {PlanId} dry run on host {HostId} ({HostName}) failed: {Reason}")]
     public static partial void DryRunHostFailed(ILogger logger, Guid planId, Guid hostId, string hostName, string reason);
 

@@ -4,6 +4,7 @@ using PatchPortal.Portal.Agents;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;
 
 namespace PatchPortal.Portal.Runs;
@@ -11,9 +12,12 @@ namespace PatchPortal.Portal.Runs;
 /// <summary>The outcome of an operator's action on a run; the message is for the user.</summary>
 public sealed record RunActionResult(bool Succeeded, string Message)
 {
+    /// <summary>Why it was refused, for the API: bad input (Invalid), the run's state (Conflict), or no such run or host.</summary>
+    public ChangeStatus Status { get; init; } = Succeeded ? ChangeStatus.Ok : ChangeStatus.Conflict;
+
     public static RunActionResult Ok(string message) => new(true, message);
 
-    public static RunActionResult Refused(string message) => new(false, message);
+    public static RunActionResult Refused(string message, ChangeStatus status = ChangeStatus.Conflict) => new(false, message) { Status = status };
 }
 
 /// <summary>
@@ -60,12 +64,12 @@ public sealed class RunControl(
         reason = reason?.Trim() ?? "";
         if (reason.Length == 0)
         {
-            return RunActionResult.Refused("Say why the run is cancelled.");
+            return RunActionResult.Refused("Say why the run is cancelled.", ChangeStatus.Invalid);
         }
 
         if (reason.Length > MaxReasonLength)
         {
-            return RunActionResult.Refused($"The reason may have at most {MaxReasonLength} characters.");
+            return RunActionResult.Refused($"The reason may have at most {MaxReasonLength} characters.", ChangeStatus.Invalid);
         }
 
         var stateReason = $"Cancelled by {actor.Name}: {reason}";
@@ -74,7 +78,7 @@ public sealed class RunControl(
         var run = await db.PatchRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null)
         {
-            return RunActionResult.Refused("The run no longer exists.");
+            return RunActionResult.Refused("The run no longer exists.", ChangeStatus.NotFound);
         }
 
         // Not started yet: it ends here, with its Hangfire job and the plan.
@@ -119,7 +123,7 @@ public sealed class RunControl(
         var run = await db.PatchRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null)
         {
-            return RunActionResult.Refused("The run no longer exists.");
+            return RunActionResult.Refused("The run no longer exists.", ChangeStatus.NotFound);
         }
 
         if (run.State is not (RunState.Running or RunState.Paused or RunState.PartiallyFailed or RunState.Failed) || run.CancelledBy is not null)
@@ -182,7 +186,7 @@ public sealed class RunControl(
         var record = await db.HostRuns.AsNoTracking().SingleOrDefaultAsync(h => h.Id == hostRunId && h.RunId == runId, cancellationToken);
         if (record is null)
         {
-            return RunActionResult.Refused("The host is not part of this run.");
+            return RunActionResult.Refused("The host is not part of this run.", ChangeStatus.NotFound);
         }
 
         if (record.State is not (HostRunState.Succeeded or HostRunState.Failed) || record.AgentJobId is null)

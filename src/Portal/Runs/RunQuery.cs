@@ -7,7 +7,7 @@ namespace PatchPortal.Portal.Runs;
 /// <summary>The queries of the run pages: a filtered, sorted page of runs (in SQL) and one run with its hosts.</summary>
 public sealed class RunQuery(IDbContextFactory<PortalDbContext> factory)
 {
-    public const int MaxPageSize = 200;
+    public const int MaxPageSize = 500;
 
     public async Task<RunListPage> GetPageAsync(RunFilter filter, RunSort sort, int page, int pageSize, CancellationToken cancellationToken)
     {

@@ -188,7 +188,7 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
         var chosen = await CalendarTargets.LoadAsync(db, targets, cancellationToken);
         if (chosen is null)
         {
-            return CalendarChangeResult.Conflict(WindowRules.TargetsField, "A chosen group, tag or host no longer exists; choose the targets again.");
+            return CalendarChangeResult.InvalidField(WindowRules.TargetsField, "A chosen group, tag or host no longer exists; choose the targets again.");
         }
 
         blackout.Name = input.Name.Trim();

@@ -243,7 +243,7 @@ public sealed class WindowCatalog(
         var chosen = await CalendarTargets.LoadAsync(db, targets, cancellationToken);
         if (chosen is null)
         {
-            return CalendarChangeResult.Conflict(WindowRules.TargetsField, "A chosen group, tag or host no longer exists; choose the targets again.");
+            return CalendarChangeResult.InvalidField(WindowRules.TargetsField, "A chosen group, tag or host no longer exists; choose the targets again.");
         }
 
         CalendarTargets.Replace(window.TargetGroups, chosen.Value.Groups);

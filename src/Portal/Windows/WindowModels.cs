@@ -63,6 +63,10 @@ public sealed record CalendarChangeResult(bool Succeeded, string? Error, IReadOn
         return new(false, string.Join(" ", violations.Select(v => v.Message)), fields) { Status = ChangeStatus.Invalid };
     }
 
+    /// <summary>One field breaks a rule the database knows (a target that no longer exists).</summary>
+    public static CalendarChangeResult InvalidField(string field, string error) =>
+        new(false, error, new Dictionary<string, string>(StringComparer.Ordinal) { [field] = error }) { Status = ChangeStatus.Invalid };
+
     public static CalendarChangeResult Conflict(string field, string error) =>
         new(false, error, new Dictionary<string, string>(StringComparer.Ordinal) { [field] = error }) { Status = ChangeStatus.Conflict };
 }

@@ -260,6 +260,12 @@ public sealed partial class AgentFuzzTests(FuzzAgentFixture fixture) : IClassFix
         }
     }
 
+    /// <summary>Kestrel's default limit on the request line (method, target and version).</summary>
+    private const int MaxRequestLineBytes = 8 * 1024;
+
+    private int RequestLineLength(HttpRequestMessage request) =>
+        Encoding.UTF8.GetByteCount(request.Method.Method) + 1 + Encoding.UTF8.GetByteCount(new Uri(Client.BaseAddress!, request.RequestUri!).PathAndQuery) + " HTTP/1.1".Length;
+
     private async Task<AgentResponse> SendAsync(string endpoint, string x, string y)
     {
         var space = endpoint.IndexOf(' ', StringComparison.Ordinal);
@@ -287,7 +293,21 @@ public sealed partial class AgentFuzzTests(FuzzAgentFixture fixture) : IClassFix
 
     private async Task<AgentResponse> SendRawAsync(HttpRequestMessage request)
     {
-        using var response = await Client.SendAsync(request);
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await Client.SendAsync(request);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is IOException && RequestLineLength(request) > MaxRequestLineBytes)
+        {
+            // Kestrel answered 414 and closed after reading the first bytes of a request line over its limit, while
+            // the client was still writing the rest: the client sees the closed connection, not the answer.
+            using var refused = new HttpResponseMessage(HttpStatusCode.RequestUriTooLong) { Content = new ByteArrayContent([]) };
+            return new AgentResponse(refused.StatusCode, refused.Headers, refused.Content.Headers,
+                JsonDocument.Parse("""{"success":false,"error":{"code":"HTTP_PARSER"}}""").RootElement.Clone());
+        }
+
+        using var response = sent;
         var text = await response.Content.ReadAsStringAsync();
         if (text.Length == 0 && response.Headers.ConnectionClose == true
             && response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestUriTooLong or HttpStatusCode.RequestHeaderFieldsTooLarge)

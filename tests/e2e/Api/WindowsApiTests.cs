@@ -139,8 +139,8 @@ public sealed class WindowsApiTests(PortalFixture fixture)
         var errors = invalid["errors"]!.AsObject();
         Assert.True(errors.ContainsKey("timeZoneId"), invalid.ToJsonString());
         Assert.True(errors.ContainsKey("targets"), invalid.ToJsonString());
-        var gone = await (await api.PostAsJsonAsync("/api/v1/windows", Window("api-bad"))).ProblemAsync(HttpStatusCode.Conflict);
-        Assert.Contains("no longer exists", (string?)gone["detail"], StringComparison.Ordinal);
+        var gone = await (await api.PostAsJsonAsync("/api/v1/windows", Window("api-bad"))).ProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("no longer exists", (string?)gone["errors"]!["targets"]![0], StringComparison.Ordinal);
         var endBeforeStart = await (await api.PostAsJsonAsync("/api/v1/blackouts", new
         {
             name = "api-bad-blackout",

@@ -35,6 +35,8 @@ public sealed class HostsPage(IPage page) : ShellPage(page)
         if (!await AddDialog.IsVisibleAsync())
         {
             await AddHostButton.ClickAsync();
+            // The dialog focuses Name once it has rendered; typing elsewhere before that would land in Name.
+            await Assertions.Expect(AddDialog.GetByLabel("Name", new() { Exact = true })).ToBeFocusedAsync();
         }
 
         await AddDialog.GetByLabel("Name", new() { Exact = true }).FillAsync(name);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Plans;
 using PatchPortal.Portal.Settings.Users;
 using static PatchPortal.Tests.Unit.Portal.Plans.PlansTestContext;
@@ -57,6 +58,7 @@ public sealed class PlanApprovalTests : IDisposable
         var result = await ApproveAsync(id, Operator);
 
         Assert.Equal("You requested this plan: nobody approves their own plan.", result.Error);
+        Assert.Equal(ChangeStatus.Forbidden, result.Status);
         Assert.Equal(PlanState.PendingApproval, (await _plans.PlanAsync(id)).State);
         var refusal = await SingleRefusalAsync();
         Assert.Equal((Operator.Name, false, Operator.SourceAddress), (refusal.Actor, refusal.Succeeded, refusal.SourceAddress));
@@ -76,6 +78,7 @@ public sealed class PlanApprovalTests : IDisposable
         var result = await ApproveAsync(id, Approver);
 
         Assert.Equal("You edited or submitted this plan: its authors cannot approve it.", result.Error);
+        Assert.Equal(ChangeStatus.Forbidden, result.Status);
         await SingleRefusalAsync();
     }
 
@@ -89,6 +92,7 @@ public sealed class PlanApprovalTests : IDisposable
         var result = await ApproveAsync(id, Approver);
 
         Assert.Equal("You already decided on revision 1 of this plan.", result.Error);
+        Assert.Equal(ChangeStatus.Conflict, result.Status);
         Assert.Equal(PlanState.PendingApproval, (await _plans.PlanAsync(id)).State);
         await SingleRefusalAsync();
         await using var db = _plans.Database.CreateDbContext();

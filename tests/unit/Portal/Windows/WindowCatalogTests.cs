@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
+using PatchPortal.Portal.Infrastructure;
 using PatchPortal.Portal.Settings.Users;
 using PatchPortal.Portal.Windows;
 using static PatchPortal.Tests.Unit.Portal.Windows.WindowTestData;
@@ -88,6 +89,7 @@ public sealed class WindowCatalogTests : IAsyncLifetime
         var result = await _catalog.CreateAsync(Valid(group: Guid.NewGuid()), Operator, CancellationToken.None);
 
         Assert.Equal("A chosen group, tag or host no longer exists; choose the targets again.", result.FieldErrors[WindowRules.TargetsField]);
+        Assert.Equal(ChangeStatus.Invalid, result.Status);
     }
 
     [Fact]
