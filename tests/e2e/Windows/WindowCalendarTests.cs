@@ -209,7 +209,7 @@ public sealed class WindowCalendarTests(PortalFixture fixture)
         await TestStep.RunAsync(page, "invalid-window-not-saved", async () =>
         {
             var windows = await WindowsPage.OpenAsync(page);
-            await Assertions.Expect(page.GetByText("No maintenance windows.").Or(page.Locator("tbody tr").First)).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByText("No maintenance windows.").Or(page.Locator("tbody tr")).First).ToBeVisibleAsync();
             await Assertions.Expect(windows.Row("e2e-win-invalid")).ToHaveCountAsync(0);
         });
     }
