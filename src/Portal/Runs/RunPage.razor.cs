@@ -17,7 +17,11 @@ namespace PatchPortal.Portal.Runs;
 public sealed partial class RunPage : IDisposable
 {
     private static readonly IReadOnlyList<BreadcrumbItem> RunsTrail = [new BreadcrumbItem("Runs", "/runs")];
+    private const int HostsPerPage = 50;
+    private static readonly int[] PageSizes = [25, 50, 100, 250];
     private readonly HashSet<long> _expanded = [];
+    private string? _hostSearch;
+    private HostRunState? _stateFilter;
     private RunDetail? _run;
     private bool _loaded;
     private bool _canOperate;
@@ -109,6 +113,10 @@ public sealed partial class RunPage : IDisposable
             StateHasChanged();
         });
     }
+
+    private bool ShowsHost(HostRunRow host) =>
+        (_stateFilter is null || host.State == _stateFilter)
+        && (string.IsNullOrWhiteSpace(_hostSearch) || host.HostName.Contains(_hostSearch.Trim(), StringComparison.OrdinalIgnoreCase));
 
     private void Toggle(long hostRunId)
     {

@@ -127,6 +127,34 @@ public sealed class RunPagesTests : PortalComponentTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunPage_ShowsOnePageOfHostsAndFindsOneByName_WhenTheRunIsLarge()
+    {
+        var (run, _) = await RunningAsync();
+        await using (var db = _database.CreateDbContext())
+        {
+            for (var i = 0; i < 118; i++)
+            {
+                var host = await _database.AddHostAsync($"db-{i:000}");
+                db.HostRuns.Add(new HostRun { RunId = run.Id, HostId = host.Id, HostName = host.Name, BatchNumber = 2 + (i / 10), State = HostRunState.Pending });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var cut = RenderRun(run.Id);
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("120", cut.Find("[data-testid=count-all]").TextContent);
+            Assert.Equal(50, cut.FindAll("tr.host-row").Count);
+            Assert.NotEmpty(cut.FindAll(".mud-table-pagination"));
+        }, Timeout);
+
+        cut.Find("input[aria-label='Find a host']").Input("DB-117");
+
+        cut.WaitForAssertion(() => Assert.Contains("db-117", Assert.Single(cut.FindAll("tr.host-row")).TextContent, StringComparison.Ordinal), Timeout);
+    }
+
+    [Fact]
     public async Task RunPage_ShowsOutput_WhenHostRowIsExpanded()
     {
         var (run, _) = await RunningAsync();
