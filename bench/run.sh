@@ -16,4 +16,14 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "==> building Release"
 dotnet build Portal.sln -c Release --nologo -v q -clp:ErrorsOnly
+if [[ " $* " != *" --smoke "* && " $* " != *" --only portal "* ]]; then
+  # The agent as the packages ship it (packaging/build.sh's options), and the same with ReadyToRun code: start-up
+  # and memory are measured for both next to the framework-dependent build.
+  for form in packaged r2r; do
+    echo "==> publishing the agent ($form)"
+    r2r=false; [ "$form" = r2r ] && r2r=true
+    dotnet publish src/Agent/Agent.csproj -c Release -r linux-x64 --self-contained true -p:PublishSingleFile=true \
+      -p:PublishReadyToRun=$r2r -p:DebugType=none --nologo -v q -clp:ErrorsOnly -o "bench/bin/agent-$form"
+  done
+fi
 exec dotnet bench/bin/Release/net10.0/patchportal-bench.dll "$@"
