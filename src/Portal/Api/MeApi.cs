@@ -17,7 +17,7 @@ public static class MeApi
             .Produces<ApiIdentity>().WithProblems();
         api.MapGet("/tokens", ListAsync).WithTags("Tokens").WithName("ListTokens")
             .WithSummary("The caller's API tokens (all users' for an Admin with ?all=true); never the secrets")
-            .Produces<IReadOnlyList<ApiTokenRow>>().WithProblems();
+            .Produces<ApiPage<ApiTokenRow>>().WithProblems(400);
         api.MapDelete("/tokens/{id:guid}", RevokeAsync).WithTags("Tokens").WithName("RevokeToken")
             .WithSummary("Revoke one of the caller's tokens (an Admin may revoke anyone's); a token may revoke itself")
             .Produces(StatusCodes.Status204NoContent).WithProblems(404, 409);
@@ -30,14 +30,21 @@ public static class MeApi
             user.FindFirst(ApiTokenAuthenticationHandler.TokenNameClaim)?.Value ?? "",
             [.. user.FindAll(ApiTokenAuthenticationHandler.ScopeClaim).Select(c => c.Value)]));
 
-    private static async Task<IResult> ListAsync(ApiTokenService tokens, ClaimsPrincipal user, bool? all, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(ApiTokenService tokens, ClaimsPrincipal user, bool? all, int? page, int? pageSize, CancellationToken cancellationToken)
     {
+        var (paging, error) = ApiPaging.Read(page, pageSize);
+        if (error is not null)
+        {
+            return ApiProblems.BadRequest(error);
+        }
+
         if (all == true && !user.IsInRole(PortalRoles.Admin))
         {
             return TypedResults.Problem(title: "Not allowed", detail: "Only an Admin may list every user's tokens.", statusCode: StatusCodes.Status403Forbidden);
         }
 
-        return TypedResults.Ok(await tokens.ListAsync(all == true ? null : user.Identity?.Name, cancellationToken));
+        var rows = await tokens.ListAsync(all == true ? null : user.Identity?.Name, cancellationToken);
+        return TypedResults.Ok(paging.Of(rows.Skip(paging.Index * paging.PageSize).Take(paging.PageSize).ToList(), rows.Count));
     }
 
     private static async Task<IResult> RevokeAsync(Guid id, ApiTokenService tokens, HttpContext context, CancellationToken cancellationToken)

@@ -51,6 +51,43 @@ public sealed class ApiTokenTests(PortalFixture fixture)
     }
 
     [Fact]
+    public async Task Script_ListsAndRevokesItsUsersTokens_ButNotAnotherUsers()
+    {
+        await using var admin = await fixture.NewAdminContextAsync();
+        var adminPage = await admin.NewPageAsync();
+        using var keeper = PortalApi.Client(fixture, await PortalApi.CreateTokenAsync(adminPage, "tokens-keeper", "read"));
+        using var doomed = PortalApi.Client(fixture, await PortalApi.CreateTokenAsync(adminPage, "tokens-doomed", "read"));
+        await using var viewer = await Plans.PlanFleet.UserAsync(fixture, adminPage, "token-lister@e2e.test", "Viewer");
+        using var viewerApi = PortalApi.Client(fixture, await PortalApi.CreateTokenAsync(await viewer.NewPageAsync(), "tokens-viewer", "read"));
+
+        var mine = await (await keeper.GetAsync("/api/v1/tokens?pageSize=100")).ReadJsonAsync(HttpStatusCode.OK);
+        var names = mine["items"]!.AsArray().Select(t => (string?)t!["name"]).ToList();
+        Assert.Contains("tokens-keeper", names);
+        Assert.Contains("tokens-doomed", names);
+        Assert.DoesNotContain("tokens-viewer", names);
+        Assert.True((int)mine["total"]! >= 2);
+        var doomedId = (string)mine["items"]!.AsArray().Single(t => (string?)t!["name"] == "tokens-doomed")!["id"]!;
+        var viewers = await (await viewerApi.GetAsync("/api/v1/tokens")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("tokens-viewer", (string?)Assert.Single(viewers["items"]!.AsArray())!["name"]);
+        await (await viewerApi.GetAsync("/api/v1/tokens?all=true")).ProblemAsync(HttpStatusCode.Forbidden);
+        var everyone = await (await keeper.GetAsync("/api/v1/tokens?all=true&pageSize=500")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Contains(everyone["items"]!.AsArray(), t => (string?)t!["name"] == "tokens-viewer" && (string?)t["owner"] == "token-lister@e2e.test");
+
+        // Another user's token is not the Viewer's to revoke; its owner revokes it, once.
+        await (await viewerApi.DeleteAsync($"/api/v1/tokens/{doomedId}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await doomed.GetAsync("/api/v1/me")).ReadJsonAsync(HttpStatusCode.OK);
+        using (var revoked = await keeper.DeleteAsync($"/api/v1/tokens/{doomedId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+
+        await (await doomed.GetAsync("/api/v1/me")).ProblemAsync(HttpStatusCode.Unauthorized);
+        await (await keeper.DeleteAsync($"/api/v1/tokens/{doomedId}")).ProblemAsync(HttpStatusCode.Conflict);
+        await (await keeper.DeleteAsync($"/api/v1/tokens/{Guid.NewGuid()}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await keeper.GetAsync("/api/v1/tokens?page=0")).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Requests_AreRefusedWithAProblemThatSaysWhy_WhenTheTokenIsMissingInvalidOrTooWeak()
     {
         using var anonymous = PortalApi.Client(fixture, token: null);
