@@ -124,39 +124,7 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
             try
             {
                 await using var db = await factory.CreateDbContextAsync(cancellationToken);
-                var head = await db.AuditEvents.Where(e => e.ChainIndex != null).OrderByDescending(e => e.ChainIndex)
-                    .Select(e => new { e.ChainIndex, e.Hash }).FirstOrDefaultAsync(cancellationToken);
-                var index = (head?.ChainIndex ?? 0) + 1;
-                var previous = head?.Hash ?? AuditChain.Genesis;
-                var fields = new AuditEvent
-                {
-                    OccurredAt = occurredAt,
-                    Action = entry.Action,
-                    Actor = Truncate(entry.Actor, 256),
-                    Target = entry.Target is null ? null : Truncate(entry.Target, 500),
-                    Succeeded = entry.Succeeded,
-                    SourceAddress = entry.SourceAddress is null ? null : Truncate(entry.SourceAddress, 64),
-                    Via = entry.Via is null ? null : Truncate(entry.Via, 128),
-                    RequestId = entry.RequestId is null ? null : Truncate(entry.RequestId, 64),
-                    BeforeJson = entry.Before is null ? null : JsonSerializer.Serialize(entry.Before, Json),
-                    AfterJson = entry.After is null ? null : JsonSerializer.Serialize(entry.After, Json),
-                };
-                var audit = new AuditEvent
-                {
-                    OccurredAt = fields.OccurredAt,
-                    Action = fields.Action,
-                    Actor = fields.Actor,
-                    Target = fields.Target,
-                    Succeeded = fields.Succeeded,
-                    SourceAddress = fields.SourceAddress,
-                    Via = fields.Via,
-                    RequestId = fields.RequestId,
-                    BeforeJson = fields.BeforeJson,
-                    AfterJson = fields.AfterJson,
-                    ChainIndex = index,
-                    PreviousHash = previous,
-                    Hash = AuditChain.ComputeHash(fields, index, previous),
-                };
+                var audit = await ChainedAsync(db, entry, occurredAt, cancellationToken);
                 db.AuditEvents.Add(audit);
                 await db.SaveChangesAsync(cancellationToken);
                 return audit.Id;
@@ -172,6 +140,91 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
 
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * attempt)), time, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Saves the caller's pending changes in <paramref name="db"/> together with the entry that records them, in one
+    /// transaction: a full disk or a broken database leaves neither, never a change without its audit entry (as
+    /// saving first and then calling <see cref="RecordAsync"/> would). Like <see cref="RecordAsync"/> it tries again
+    /// only when another writer took the next chain index; any other failure is thrown with the caller's changes still
+    /// pending in <paramref name="db"/> and the entry gone from it.
+    /// </summary>
+    public async Task<long> SaveWithAsync(PortalDbContext db, AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(entry);
+        var occurredAt = time.GetUtcNow();
+        for (var attempt = 1; ; attempt++)
+        {
+            await _gate.WaitAsync(cancellationToken);
+            AuditEvent? audit = null;
+            try
+            {
+                audit = await ChainedAsync(db, entry, occurredAt, cancellationToken);
+                db.AuditEvents.Add(audit);
+                await db.SaveChangesAsync(cancellationToken);
+                return audit.Id;
+            }
+            catch (DbUpdateException ex) when (audit is not null)
+            {
+                db.Entry(audit).State = EntityState.Detached;
+                var index = audit.ChainIndex!.Value;
+                if (attempt >= Attempts || !IsUniqueViolation(ex)
+                    || !await db.AuditEvents.AnyAsync(e => e.ChainIndex >= index, cancellationToken))
+                {
+                    throw; // not a lost race for the chain index: the caller's own constraint, a full disk, a lock
+                }
+            }
+            catch when (audit is not null)
+            {
+                db.Entry(audit).State = EntityState.Detached;
+                throw;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * attempt)), time, cancellationToken);
+        }
+    }
+
+    /// <summary>The entry as the next link of the chain, read from <paramref name="db"/>.</summary>
+    private static async Task<AuditEvent> ChainedAsync(PortalDbContext db, AuditEntry entry, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        var head = await db.AuditEvents.Where(e => e.ChainIndex != null).OrderByDescending(e => e.ChainIndex)
+            .Select(e => new { e.ChainIndex, e.Hash }).FirstOrDefaultAsync(cancellationToken);
+        var index = (head?.ChainIndex ?? 0) + 1;
+        var previous = head?.Hash ?? AuditChain.Genesis;
+        var fields = new AuditEvent
+        {
+            OccurredAt = occurredAt,
+            Action = entry.Action,
+            Actor = Truncate(entry.Actor, 256),
+            Target = entry.Target is null ? null : Truncate(entry.Target, 500),
+            Succeeded = entry.Succeeded,
+            SourceAddress = entry.SourceAddress is null ? null : Truncate(entry.SourceAddress, 64),
+            Via = entry.Via is null ? null : Truncate(entry.Via, 128),
+            RequestId = entry.RequestId is null ? null : Truncate(entry.RequestId, 64),
+            BeforeJson = entry.Before is null ? null : JsonSerializer.Serialize(entry.Before, Json),
+            AfterJson = entry.After is null ? null : JsonSerializer.Serialize(entry.After, Json),
+        };
+        return new AuditEvent
+        {
+            OccurredAt = fields.OccurredAt,
+            Action = fields.Action,
+            Actor = fields.Actor,
+            Target = fields.Target,
+            Succeeded = fields.Succeeded,
+            SourceAddress = fields.SourceAddress,
+            Via = fields.Via,
+            RequestId = fields.RequestId,
+            BeforeJson = fields.BeforeJson,
+            AfterJson = fields.AfterJson,
+            ChainIndex = index,
+            PreviousHash = previous,
+            Hash = AuditChain.ComputeHash(fields, index, previous),
+        };
     }
 
     public void Dispose() => _gate.Dispose();

@@ -38,12 +38,12 @@ public sealed partial class HostCatalog
 
         await ApplyTagsAsync(db, host, input.Tags, replace: true, cancellationToken);
         db.Hosts.Add(host);
-        if (await SaveOrConflictAsync(db, name, address, host.Id, cancellationToken) is { } conflict)
+        var entry = AuditEntry.By(actor, AuditActions.HostAdded, host.Name) with { After = HostAuditState.Of(host) };
+        if (await SaveOrConflictAsync(db, name, address, host.Id, () => audit.SaveWithAsync(db, entry, cancellationToken), cancellationToken) is { } conflict)
         {
             return conflict;
         }
 
-        await RecordAsync(AuditActions.HostAdded, actor, host.Name, null, HostAuditState.Of(host), cancellationToken);
         events.Publish(new HostChanged(host.Id, "added"));
         var ticket = enrollment is null ? null : await enrollment.IssueTokenAsync(host.Id, actor.Name, actor.SourceAddress, cancellationToken);
         return HostChangeResult.Ok(host.Id) with { Ticket = ticket };
@@ -84,15 +84,18 @@ public sealed partial class HostCatalog
         }
 
         await ApplyTagsAsync(db, host, input.Tags, replace: true, cancellationToken);
-        if (await SaveOrConflictAsync(db, name, address, host.Id, cancellationToken) is { } conflict)
+        var after = HostAuditState.Of(host);
+        var changed = !Same(before, after);
+        // The change and its audit entry are saved together: a full disk or a failing database leaves neither.
+        var entry = AuditEntry.By(actor, AuditActions.HostEdited, host.Name) with { Before = before, After = after };
+        Func<Task> save = changed ? () => audit.SaveWithAsync(db, entry, cancellationToken) : () => db.SaveChangesAsync(cancellationToken);
+        if (await SaveOrConflictAsync(db, name, address, host.Id, save, cancellationToken) is { } conflict)
         {
             return conflict;
         }
 
-        var after = HostAuditState.Of(host);
-        if (!Same(before, after))
+        if (changed)
         {
-            await RecordAsync(AuditActions.HostEdited, actor, host.Name, before, after, cancellationToken);
             events.Publish(new HostChanged(host.Id, "edited"));
         }
 
@@ -217,11 +220,11 @@ public sealed partial class HostCatalog
     }
 
     // Two people adding the same host at once: the unique index decides, and the loser gets the same message.
-    private static async Task<HostChangeResult?> SaveOrConflictAsync(PortalDbContext db, string name, string address, Guid hostId, CancellationToken cancellationToken)
+    private static async Task<HostChangeResult?> SaveOrConflictAsync(PortalDbContext db, string name, string address, Guid hostId, Func<Task> save, CancellationToken cancellationToken)
     {
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await save();
             return null;
         }
         catch (DbUpdateException)

@@ -193,6 +193,24 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a stopped agent again on the same configuration and waits until it listens (read from its log, as
+    /// <see cref="StartWithConfigAsync"/> does: an enrolled agent trusts the portal's CA, not the test PKI).
+    /// </summary>
+    public async Task StartAgainAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        var listening = _output.Count(l => l.Contains("Now listening", StringComparison.Ordinal));
+        Start();
+        await Wait.UntilAsync(() => Task.FromResult(_output.Count(l => l.Contains("Now listening", StringComparison.Ordinal)) > listening || ExitCode is not null),
+            TimeSpan.FromSeconds(60), "the agent to listen again");
+        if (ExitCode is not null)
+        {
+            throw new InvalidOperationException(ToString());
+        }
+    }
+
     public async Task RestartAsync()
     {
         await KillAsync();

@@ -35,11 +35,12 @@ public sealed class AuditLogTests : IAsyncLifetime
     }
 
     [Fact]
-    public void AuditLog_ExposesOnlyRecord_WhenInspected()
+    public void AuditLog_ExposesOnlyAppendingMethods_WhenInspected()
     {
+        // Record an entry alone, or save a change together with its entry: both only append.
         var methods = typeof(AuditLog).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly);
 
-        Assert.Equal(["Dispose", "RecordAsync"], methods.Select(m => m.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["Dispose", "RecordAsync", "SaveWithAsync"], methods.Select(m => m.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]

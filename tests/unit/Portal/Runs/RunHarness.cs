@@ -27,6 +27,7 @@ internal sealed class RunHarness : IDisposable
         Options = options ?? new RunsOptions { RetryBaseSeconds = 10, RetryMaxSeconds = 120, PollSeconds = 5 };
         _storage = new SQLiteStorage(Path.Combine(Database.Directory, "hangfire.db"), new SQLiteStorageOptions());
         Jobs = new BackgroundJobClient(_storage);
+        Clock = new WallClock(Time);
     }
 
     public RunsDatabase Database { get; } = new();
@@ -34,6 +35,9 @@ internal sealed class RunHarness : IDisposable
     public ScriptedAgentClient Agents { get; } = new();
 
     public FakeTimeProvider Time { get; } = new(Start);
+
+    /// <summary>The wall clock the engine's parts read: <see cref="Time"/> unless a test jumps it.</summary>
+    public WallClock Clock { get; }
 
     public FakeMaintenanceSchedule Schedule { get; } = new();
 
@@ -54,10 +58,10 @@ internal sealed class RunHarness : IDisposable
     public PortalNode Node { get; } = new("unit-test", "node-a");
 
     public RunScheduler Scheduler() => new(
-        Database, Schedule, Jobs, new AuditLog(Database, Time), Events,
-        Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<RunScheduler>.Instance);
+        Database, Schedule, Jobs, new AuditLog(Database, Clock), Events,
+        Microsoft.Extensions.Options.Options.Create(Options), Clock, NullLogger<RunScheduler>.Instance);
 
-    public RunLease Lease(PortalNode? node = null) => new(Database, node ?? Node, Microsoft.Extensions.Options.Options.Create(Options), Time);
+    public RunLease Lease(PortalNode? node = null) => new(Database, node ?? Node, Microsoft.Extensions.Options.Options.Create(Options), Clock);
 
     /// <summary>Claims the run as one executor of <paramref name="node"/> would; returns the claim's owner.</summary>
     public async Task<string> ClaimAsync(Guid runId, PortalNode? node = null)
@@ -70,16 +74,16 @@ internal sealed class RunHarness : IDisposable
 
     public RunExecutor Executor(PortalNode? node = null) => new(
         Database,
-        new HostPatcher(Database, Agents, Events, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<HostPatcher>.Instance),
+        new HostPatcher(Database, Agents, Events, Microsoft.Extensions.Options.Options.Create(Options), Clock, NullLogger<HostPatcher>.Instance),
         Lease(node),
         Signals,
         Events,
         Blackouts,
         Inventory,
         Scheduler(),
-        new AuditLog(Database, Time),
+        new AuditLog(Database, Clock),
         Microsoft.Extensions.Options.Options.Create(Options),
-        Time,
+        Clock,
         NullLogger<RunExecutor>.Instance);
 
     /// <summary>A window with one occurrence starting at <see cref="Start"/>: two hours, the last half hour cut off.</summary>
@@ -142,7 +146,7 @@ internal sealed class RunHarness : IDisposable
         await task;
     }
 
-    public RunControl Control() => new(Database, Agents, Jobs, Signals, Events, new AuditLog(Database, Time), Time);
+    public RunControl Control() => new(Database, Agents, Jobs, Signals, Events, new AuditLog(Database, Clock), Clock);
 
     /// <summary>Waits (in real time) until <paramref name="condition"/> holds; fails the test after 30 s.</summary>
     public static async Task UntilAsync(Func<Task<bool>> condition, string what)

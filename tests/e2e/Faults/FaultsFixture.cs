@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Playwright;
+using PatchPortal.Agent.Contracts;
+using PatchPortal.Portal.Agents;
+using PatchPortal.Portal.Audit;
+using PatchPortal.Portal.Data;
+using PatchPortal.Portal.Data.Entities;
+using PatchPortal.Portal.Pki;
+using PatchPortal.Portal.Runs;
+using PatchPortal.Portal.Windows;
+using PatchPortal.Tests.E2E.Infrastructure;
+using PatchPortal.Tests.E2E.Pages;
+
+namespace PatchPortal.Tests.E2E.Faults;
+
+/// <summary>
+/// A portal of the fault tests' own (they own 127.0.0.150-159: the portal on .150, agents from .151) that retries
+/// unreachable hosts after one second, then two, and two real simulated-backend agents added in its host list and
+/// enrolled with the command it showed. Tests stop and start the agents by their handles, arrange windows and
+/// approved plans through the portal's database and run scheduler (as the runs tests do), and read the outcome from
+/// the database and from the agents' own job lists.
+/// </summary>
+public sealed class FaultsFixture : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@faults.e2e.test";
+    public const string AdminPassword = "E2e-Faults-Passw0rd";
+    public const string ZoneId = "Europe/Berlin";
+
+    /// <summary>Its agent is down when the run starts and comes back before the cutoff.</summary>
+    public const string ReturningHost = "flt-back";
+
+    /// <summary>Its agent is down from before the run until after the cutoff.</summary>
+    public const string DownHost = "flt-down";
+
+    private static readonly IReadOnlyList<(string Name, string Address)> AgentAddresses = [(ReturningHost, "127.0.0.151"), (DownHost, "127.0.0.152")];
+    private static readonly TimeSpan PortalStart = TimeSpan.FromSeconds(90);
+    private readonly TestPki _unused = new();
+    private readonly string _directory = Directory.CreateTempSubdirectory("patchportal-faults-").FullName;
+
+    public PortalProcess Portal { get; private set; } = default!;
+
+    /// <summary>The agents by host name.</summary>
+    public Dictionary<string, AgentProcess> Agents { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        GlobalConfiguration.Configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings();
+        var dataDir = Directory.CreateDirectory(Path.Combine(_directory, "portal")).FullName;
+        Portal = await PortalProcess.StartNodeAsync(
+            new Dictionary<string, string>
+            {
+                ["Portal:Admin:Email"] = AdminEmail,
+                ["Portal:Admin:Password"] = AdminPassword,
+                ["Portal:Runs:PollSeconds"] = "1",
+                ["Portal:Runs:RetryBaseSeconds"] = "1",
+                ["Portal:Runs:RetryMaxSeconds"] = "2",
+                ["Portal:Runs:LeaseSeconds"] = "10",
+            },
+            PortalStart,
+            dataDir,
+            IPAddress.Parse("127.0.0.150"));
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await BrowserFactory.LaunchChromiumAsync(playwright);
+        var options = new BrowserNewContextOptions
+        {
+            BaseURL = Portal.BaseAddress.ToString(),
+            TimezoneId = ZoneId,
+            ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+        };
+        await using (var anonymous = await browser.NewContextAsync(options))
+        {
+            var signIn = await anonymous.NewPageAsync();
+            var login = await LoginPage.OpenAsync(signIn, Portal.BaseAddress);
+            await login.SignInAsync(AdminEmail, AdminPassword);
+            await new ShellPage(signIn).WaitUntilReadyAsync();
+            options.StorageStatePath = Path.Combine(_directory, "admin-state.json");
+            await anonymous.StorageStateAsync(new BrowserContextStorageStateOptions { Path = options.StorageStatePath });
+        }
+
+        await using var context = await browser.NewContextAsync(options);
+        var page = await context.NewPageAsync();
+        var hosts = await HostsPage.OpenAsync(page);
+        foreach (var (name, address) in AgentAddresses)
+        {
+            var ticket = await hosts.AddHostAsync(name, address) ?? throw new InvalidOperationException("the portal issued no enrolment token");
+            Agents[name] = await EnrolAndStartAsync(name, IPAddress.Parse(address), ticket.Command);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var agent in Agents.Values)
+        {
+            await agent.DisposeAsync();
+        }
+
+        if (Portal is not null)
+        {
+            await Portal.DisposeAsync();
+        }
+
+        _unused.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a dying process; the temp directory is cleaned by the OS eventually.
+        }
+    }
+
+    /// <summary>
+    /// A one-off window in <see cref="ZoneId"/> that opened at the current whole minute and lets hosts start until the
+    /// first whole minute at least <paramref name="atLeast"/> away (windows are whole minutes), an approved plan for
+    /// <paramref name="hosts"/> in it, handed to the portal's run scheduler as the plans feature does on approval:
+    /// the run is queued at once. Returns the run's id.
+    /// </summary>
+    public async Task<Guid> ArrangeRunAsync(string planName, IReadOnlyList<string> hosts, TimeSpan atLeast)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
+        var cutoffAfter = (int)Math.Ceiling((now + atLeast - start).TotalMinutes);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(ZoneId);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await using var services = DatabaseServices();
+        var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        PatchPlan plan;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var window = new MaintenanceWindow
+            {
+                Name = $"{planName} window {suffix}",
+                TimeZoneId = ZoneId,
+                StartLocal = DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(start, zone).DateTime, DateTimeKind.Unspecified),
+                DurationMinutes = cutoffAfter + 1,
+                CutoffMinutes = 1,
+                CreatedAt = now,
+                CreatedBy = AdminEmail,
+                UpdatedAt = now,
+            };
+            plan = new PatchPlan
+            {
+                Name = $"{planName} {suffix}",
+                RequestedBy = "operator@faults.e2e.test",
+                Timing = PlanTiming.NextOccurrence,
+                Window = window,
+                RebootPolicy = RebootPolicy.Never,
+                HostTimeoutMinutes = 10,
+                CreatedAt = now,
+                UpdatedAt = now,
+                SubmittedAt = now,
+            };
+            foreach (var host in await db.Hosts.Where(h => hosts.Contains(h.Name)).ToListAsync())
+            {
+                plan.TargetHosts.Add(host);
+                plan.Manifest.Add(new PlanManifestHost { HostId = host.Id, HostName = host.Name, PlanRevision = plan.Revision, CheckedAt = now });
+            }
+
+            plan.TransitionTo(PlanState.PendingApproval);
+            plan.TransitionTo(PlanState.Approved);
+            db.PatchPlans.Add(plan);
+            await db.SaveChangesAsync();
+        }
+
+        using var storage = new SQLiteStorage(Path.Combine(Portal.DataDir, "hangfire.db"), new SQLiteStorageOptions());
+        var scheduler = new RunScheduler(factory, new MaintenanceSchedule(NullLogger<MaintenanceSchedule>.Instance), new BackgroundJobClient(storage),
+            new AuditLog(factory, TimeProvider.System), new RunEventHub(), Options.Create(new RunsOptions()), TimeProvider.System,
+            NullLogger<RunScheduler>.Instance);
+        await scheduler.ScheduleAsync(plan.Id, "approver@faults.e2e.test", CancellationToken.None);
+        await using var read = await factory.CreateDbContextAsync();
+        return await read.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync();
+    }
+
+    public async Task<PatchRun> GetRunAsync(Guid runId)
+    {
+        await using var services = DatabaseServices();
+        await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await db.PatchRuns.AsNoTracking().Include(r => r.Hosts).SingleAsync(r => r.Id == runId);
+    }
+
+    /// <summary>Polls the portal's database until the run satisfies <paramref name="condition"/>.</summary>
+    public async Task<PatchRun> WaitForRunAsync(Guid runId, Func<PatchRun, bool> condition, TimeSpan timeout, string what)
+    {
+        PatchRun? last = null;
+        try
+        {
+            return await Wait.ForAsync(async () => condition(last = await GetRunAsync(runId)) ? last : null, timeout, what);
+        }
+        catch (TimeoutException e)
+        {
+            var hosts = last is null ? "" : string.Join(", ", last.Hosts.Select(h => $"{h.HostName}={h.State} ({h.Message})"));
+            throw new TimeoutException($"{e.Message}; run {last?.State}, hosts {hosts}", e);
+        }
+    }
+
+    /// <summary>The patch jobs an agent ran since <paramref name="since"/>, from the agent itself (as the portal's client).</summary>
+    public async Task<IReadOnlyList<JobSummary>> PatchJobsAsync(string hostName, DateTimeOffset since)
+    {
+        ManagedHost host;
+        await using (var services = DatabaseServices())
+        await using (var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            host = await db.Hosts.AsNoTracking().SingleAsync(h => h.Name == hostName);
+        }
+
+        using var ca = new PortalCertificateAuthority(Options.Create(new PkiOptions()), new PkiDirectory(Path.Combine(Portal.DataDir, "pki")),
+            TimeProvider.System, NullLogger<PortalCertificateAuthority>.Instance);
+        var revoked = new RevokedCertificates();
+        using var connections = new AgentConnections(new AgentCertificateValidator(ca, revoked), revoked);
+        var client = new AgentClient(connections, NullLogger<AgentClient>.Instance);
+        var jobs = await client.ListJobsAsync(new AgentEndpoint(host.Id, host.Name, host.Address, host.AgentPort, host.AgentCertificateFingerprint),
+            JobOperations.PatchApply, 100, CancellationToken.None);
+        Assert.True(jobs.Succeeded, jobs.Failure?.Message);
+        return jobs.Value!.Where(j => j.CreatedAt >= since).ToList();
+    }
+
+    private ServiceProvider DatabaseServices() =>
+        new ServiceCollection().AddPortalDatabase(PortalDatabase.Sqlite, $"Data Source={Path.Combine(Portal.DataDir, "portal.db")}").BuildServiceProvider();
+
+    /// <summary>What the admin is told to do on the host: run the shown command (with a free port), then start the agent.</summary>
+    private async Task<AgentProcess> EnrolAndStartAsync(string name, IPAddress address, string command)
+    {
+        var port = Repository.FreePort(address);
+        var home = Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
+        var config = Path.Combine(home, "agent.json");
+        await File.WriteAllTextAsync(config, new JsonObject
+        {
+            ["Agent"] = new JsonObject
+            {
+                ["Urls"] = $"https://{address}:{port}",
+                ["Backend"] = "simulated",
+                ["DataDir"] = Path.Combine(home, "data"),
+                ["Tls"] = new JsonObject
+                {
+                    ["Certificate"] = Path.Combine(home, "certs", "server.pem"),
+                    ["Key"] = Path.Combine(home, "certs", "server.key"),
+                    ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
+                },
+                ["Reboot"] = new JsonObject { ["Command"] = new JsonArray("/bin/true") },
+                ["Simulated"] = new JsonObject { ["JobDurationMs"] = 500, ["FailureRate"] = 0.0 },
+            },
+        }.ToJsonString());
+
+        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "enroll").ToList();
+        words[words.IndexOf("--port") + 1] = port.ToString(CultureInfo.InvariantCulture);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Repository.ProductPath("Agent", "patch-agent.dll"));
+        foreach (var word in words.Concat(["--config", config]))
+        {
+            start.ArgumentList.Add(word);
+        }
+
+        using var enroll = Process.Start(start)!;
+        var output = await enroll.StandardOutput.ReadToEndAsync() + await enroll.StandardError.ReadToEndAsync();
+        await enroll.WaitForExitAsync();
+        if (enroll.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"enroll of {name} failed ({enroll.ExitCode}): {output}");
+        }
+
+        return await AgentProcess.StartWithConfigAsync(_unused, config, address, port);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FaultsTests : ICollectionFixture<FaultsFixture>
+{
+    public const string Name = "faults";
+}
