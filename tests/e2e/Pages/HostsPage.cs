@@ -35,12 +35,9 @@ public sealed class HostsPage(IPage page) : ShellPage(page)
         if (!await AddDialog.IsVisibleAsync())
         {
             await AddHostButton.ClickAsync();
-            // The dialog focuses Name once it has rendered; typing elsewhere before that would land in Name.
-            await Assertions.Expect(AddDialog.GetByLabel("Name", new() { Exact = true })).ToBeFocusedAsync();
         }
 
-        await AddDialog.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
-        await AddDialog.GetByLabel("Address", new() { Exact = true }).FillAsync(address);
+        await FillAsync(AddDialog.GetByLabel("Name", new() { Exact = true }), name, AddDialog.GetByLabel("Address", new() { Exact = true }), address);
         if (port is { } p)
         {
             await AddDialog.GetByLabel("Agent port", new() { Exact = true }).FillAsync(p.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -15,6 +15,29 @@ public class ShellPage(IPage page)
 
     public ILocator NavLink(string name) => Navigation.GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
 
+    /// <summary>
+    /// Fills the field a dialog focuses on its own once rendered, then the next one, and checks both: on a busy machine
+    /// that autofocus can come late and pull the typing meant for the second field into the first, so both are
+    /// filled again until they hold what was typed.
+    /// </summary>
+    protected static async Task FillAsync(ILocator first, string firstValue, ILocator second, string secondValue)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            await first.FillAsync(firstValue);
+            await second.FillAsync(secondValue);
+            if (await first.InputValueAsync() == firstValue && await second.InputValueAsync() == secondValue)
+            {
+                break;
+            }
+        }
+
+        await Assertions.Expect(first).ToHaveValueAsync(firstValue);
+        await Assertions.Expect(second).ToHaveValueAsync(secondValue);
+    }
+
     /// <summary>Waits until the circuit has rendered the shell (there is no prerendering, so this means interactive).</summary>
     public async Task WaitUntilReadyAsync()
     {

@@ -26,10 +26,7 @@ public sealed class WindowsPage(IPage page) : ShellPage(page)
         await Page.GetByRole(AriaRole.Tab, new() { Name = "Blackouts" }).ClickAsync();
         await Page.GetByRole(AriaRole.Button, new() { Name = "New blackout" }).ClickAsync();
         var dialog = BlackoutDialog;
-        // The dialog focuses Name once it has rendered; typing elsewhere before that would land in Name.
-        await Assertions.Expect(dialog.GetByLabel("Name", new() { Exact = true })).ToBeFocusedAsync();
-        await dialog.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
-        await dialog.GetByLabel("Reason", new() { Exact = true }).FillAsync("e2e freeze");
+        await FillAsync(dialog.GetByLabel("Name", new() { Exact = true }), name, dialog.GetByLabel("Reason", new() { Exact = true }), "e2e freeze");
         await dialog.GetByLabel("Starts", new() { Exact = true }).FillAsync(startsLocal.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await dialog.GetByLabel("Ends", new() { Exact = true }).FillAsync(endsLocal.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture));
         if (group is null)
