@@ -146,7 +146,7 @@ public sealed class AuthorizationMatrixTests(PortalFixture fixture)
         {
             foreach (var (who, scopes) in new[] { (Who.Viewer, new[] { "read" }), (Who.Operator, ["read", "write"]), (Who.Approver, ["read", "approve"]) })
             {
-                var context = await PlanFleet.UserAsync(fixture, adminPage, $"matrix-{who.ToString().ToLowerInvariant()}@e2e.test", who.ToString());
+                var context = await PlanFleet.UserAsync(fixture, adminPage, $"matrix.{who.ToString().ToLowerInvariant()}@authz.e2e.test", who.ToString());
                 contexts[who] = context;
                 tokens[who] = await PortalApi.CreateTokenAsync(await context.NewPageAsync(), $"matrix-{who}", scopes);
             }
