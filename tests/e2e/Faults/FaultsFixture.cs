@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
@@ -232,48 +229,8 @@ public sealed class FaultsFixture : IAsyncLifetime
         new ServiceCollection().AddPortalDatabase(PortalDatabase.Sqlite, $"Data Source={Path.Combine(Portal.DataDir, "portal.db")}").BuildServiceProvider();
 
     /// <summary>What the admin is told to do on the host: run the shown command (with a free port), then start the agent.</summary>
-    private async Task<AgentProcess> EnrolAndStartAsync(string name, IPAddress address, string command)
-    {
-        var port = Repository.FreePort(address);
-        var home = Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
-        var config = Path.Combine(home, "agent.json");
-        await File.WriteAllTextAsync(config, new JsonObject
-        {
-            ["Agent"] = new JsonObject
-            {
-                ["Urls"] = $"https://{address}:{port}",
-                ["Backend"] = "simulated",
-                ["DataDir"] = Path.Combine(home, "data"),
-                ["Tls"] = new JsonObject
-                {
-                    ["Certificate"] = Path.Combine(home, "certs", "server.pem"),
-                    ["Key"] = Path.Combine(home, "certs", "server.key"),
-                    ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
-                },
-                ["Reboot"] = new JsonObject { ["Command"] = new JsonArray("/bin/true") },
-                ["Simulated"] = new JsonObject { ["JobDurationMs"] = 500, ["FailureRate"] = 0.0 },
-            },
-        }.ToJsonString());
-
-        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "enroll").ToList();
-        words[words.IndexOf("--port") + 1] = port.ToString(CultureInfo.InvariantCulture);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Repository.ProductPath("Agent", "patch-agent.dll"));
-        foreach (var word in words.Concat(["--config", config]))
-        {
-            start.ArgumentList.Add(word);
-        }
-
-        using var enroll = Process.Start(start)!;
-        var output = await enroll.StandardOutput.ReadToEndAsync() + await enroll.StandardError.ReadToEndAsync();
-        await enroll.WaitForExitAsync();
-        if (enroll.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"enroll of {name} failed ({enroll.ExitCode}): {output}");
-        }
-
-        return await AgentProcess.StartWithConfigAsync(_unused, config, address, port);
-    }
+    private Task<AgentProcess> EnrolAndStartAsync(string name, IPAddress address, string command) =>
+        AgentEnrollment.EnrolAndStartAsync(_directory, name, address, command, _unused, jobDurationMs: 500);
 }
 
 [CollectionDefinition(Name)]

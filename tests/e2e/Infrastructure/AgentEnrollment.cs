@@ -11,7 +11,7 @@ namespace PatchPortal.Tests.E2E.Infrastructure;
 /// </summary>
 public static class AgentEnrollment
 {
-    public static async Task<AgentProcess> EnrolAndStartAsync(string directory, string name, IPAddress address, string command, TestPki unusedPki, string backend = "simulated", int? port = null, int jobDurationMs = 300)
+    public static async Task<AgentProcess> EnrolAndStartAsync(string directory, string name, IPAddress address, string command, TestPki unusedPki, string backend = "simulated", int? port = null, int jobDurationMs = 300, double failureRate = 0)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(command);
@@ -32,7 +32,7 @@ public static class AgentEnrollment
                     ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
                 },
                 ["Reboot"] = new JsonObject { ["Command"] = new JsonArray("/bin/true") },
-                ["Simulated"] = new JsonObject { ["JobDurationMs"] = jobDurationMs },
+                ["Simulated"] = new JsonObject { ["JobDurationMs"] = jobDurationMs, ["FailureRate"] = failureRate },
             },
         }.ToJsonString());
 

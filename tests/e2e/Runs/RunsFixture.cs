@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
@@ -258,48 +255,8 @@ public sealed class RunsFixture : IAsyncLifetime
     };
 
     /// <summary>What the admin is told to do on the host: run the shown command (with a free port), then start the agent.</summary>
-    private async Task EnrolAndStartAsync(string name, IPAddress address, string command, bool failing, int jobMs)
-    {
-        var port = Repository.FreePort(address);
-        var home = Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
-        var config = Path.Combine(home, "agent.json");
-        await File.WriteAllTextAsync(config, new JsonObject
-        {
-            ["Agent"] = new JsonObject
-            {
-                ["Urls"] = $"https://{address}:{port}",
-                ["Backend"] = "simulated",
-                ["DataDir"] = Path.Combine(home, "data"),
-                ["Tls"] = new JsonObject
-                {
-                    ["Certificate"] = Path.Combine(home, "certs", "server.pem"),
-                    ["Key"] = Path.Combine(home, "certs", "server.key"),
-                    ["ClientCa"] = Path.Combine(home, "certs", "ca.pem"),
-                },
-                ["Reboot"] = new JsonObject { ["Command"] = new JsonArray("/bin/true") },
-                ["Simulated"] = new JsonObject { ["JobDurationMs"] = jobMs, ["FailureRate"] = failing ? 1.0 : 0.0 },
-            },
-        }.ToJsonString());
-
-        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "enroll").ToList();
-        words[words.IndexOf("--port") + 1] = port.ToString(CultureInfo.InvariantCulture);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Repository.ProductPath("Agent", "patch-agent.dll"));
-        foreach (var word in words.Concat(["--config", config]))
-        {
-            start.ArgumentList.Add(word);
-        }
-
-        using var enroll = Process.Start(start)!;
-        var output = await enroll.StandardOutput.ReadToEndAsync() + await enroll.StandardError.ReadToEndAsync();
-        await enroll.WaitForExitAsync();
-        if (enroll.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"enroll of {name} failed ({enroll.ExitCode}): {output}");
-        }
-
-        _agents.Add(await AgentProcess.StartWithConfigAsync(_unused, config, address, port));
-    }
+    private async Task EnrolAndStartAsync(string name, IPAddress address, string command, bool failing, int jobMs) =>
+        _agents.Add(await AgentEnrollment.EnrolAndStartAsync(_directory, name, address, command, _unused, jobDurationMs: jobMs, failureRate: failing ? 1.0 : 0.0));
 }
 
 [CollectionDefinition(Name)]
