@@ -26,7 +26,8 @@ public sealed class RunPage(IPage page) : ShellPage(page)
         await page.GotoAsync($"/runs/{runId}");
         var run = new RunPage(page);
         await run.WaitUntilReadyAsync();
-        await Assertions.Expect(page.GetByText("Times in ")).ToBeVisibleAsync();
+        // The run renders once the browser told its time zone: a portal just restarted (still compiling) takes a while.
+        await Assertions.Expect(page.GetByText("Times in ")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         return run;
     }
 
