@@ -160,6 +160,10 @@ public sealed class PortalProcess : IAsyncDisposable
             {
                 throw new TimeoutException($"The portal did not answer within {timeout}:{Environment.NewLine}{Output}");
             }
+            catch (TaskCanceledException)
+            {
+                // Listening but still starting (migrations, compiling): this probe's own 5 s ran out; ask again.
+            }
 
             try
             {
