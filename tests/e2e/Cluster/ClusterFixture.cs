@@ -7,17 +7,10 @@ using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using PatchPortal.Agent.Contracts;
-using PatchPortal.Portal.Agents;
-using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Entities;
-using PatchPortal.Portal.Pki;
-using PatchPortal.Portal.Runs;
-using PatchPortal.Portal.Windows;
 using PatchPortal.Tests.E2E.Infrastructure;
 using PatchPortal.Tests.E2E.Pages;
 using PatchPortal.Tests.Postgres;
@@ -146,63 +139,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// </summary>
     public async Task<Guid> ArrangeRunAsync(string planName, IReadOnlyList<string> hosts, Action<PatchPlan>? configure = null)
     {
-        var factory = Factory;
-        var suffix = Guid.NewGuid().ToString("N")[..6];
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(BrowserTimeZone);
-        PatchPlan plan;
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            var window = new MaintenanceWindow
-            {
-                Name = $"{planName} window {suffix}",
-                TimeZoneId = BrowserTimeZone,
-                StartLocal = DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddMinutes(-1), zone).DateTime, DateTimeKind.Unspecified),
-                DurationMinutes = 60,
-                CutoffMinutes = 5,
-                CreatedAt = DateTimeOffset.UtcNow,
-                CreatedBy = AdminEmail,
-                UpdatedAt = DateTimeOffset.UtcNow,
-            };
-            plan = new PatchPlan
-            {
-                Name = $"{planName} {suffix}",
-                RequestedBy = "operator@cluster.e2e.test",
-                Timing = PlanTiming.NextOccurrence,
-                Window = window,
-                RebootPolicy = RebootPolicy.Never,
-                HostTimeoutMinutes = 10,
-                CreatedAt = DateTimeOffset.UtcNow,
-                UpdatedAt = DateTimeOffset.UtcNow,
-                SubmittedAt = DateTimeOffset.UtcNow,
-            };
-            configure?.Invoke(plan);
-            foreach (var host in await db.Hosts.Where(h => hosts.Contains(h.Name)).ToListAsync())
-            {
-                plan.TargetHosts.Add(host);
-                plan.Manifest.Add(new PlanManifestHost { HostId = host.Id, HostName = host.Name, PlanRevision = plan.Revision, CheckedAt = DateTimeOffset.UtcNow });
-            }
-
-            plan.TransitionTo(PlanState.PendingApproval);
-            plan.TransitionTo(PlanState.Approved);
-            db.PatchPlans.Add(plan);
-            await db.SaveChangesAsync();
-        }
-
+        var plan = await RunArrangement.AddPlanAsync(Factory, planName, hosts, BrowserTimeZone, DateTimeOffset.UtcNow.AddMinutes(-1), 60, 5,
+            "operator@cluster.e2e.test", configure);
         var storageOptions = new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = false };
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(ConnectionString, storageOptions, null), storageOptions);
-        var scheduler = new RunScheduler(factory, new MaintenanceSchedule(NullLogger<MaintenanceSchedule>.Instance), new BackgroundJobClient(storage),
-            new AuditLog(factory, TimeProvider.System), new RunEventHub(), Options.Create(new RunsOptions()), TimeProvider.System,
-            NullLogger<RunScheduler>.Instance);
-        await scheduler.ScheduleAsync(plan.Id, "approver@cluster.e2e.test", CancellationToken.None);
-        await using var read = await factory.CreateDbContextAsync();
-        return await read.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync();
+        return await RunArrangement.ScheduleAsync(Factory, storage, plan.Id, "approver@cluster.e2e.test");
     }
 
-    public async Task<PatchRun> GetRunAsync(Guid runId)
-    {
-        await using var db = await Factory.CreateDbContextAsync();
-        return await db.PatchRuns.AsNoTracking().Include(r => r.Hosts).SingleAsync(r => r.Id == runId);
-    }
+    public Task<PatchRun> GetRunAsync(Guid runId) => RunArrangement.GetRunAsync(Factory, runId);
 
     /// <summary>Polls the shared database until the run satisfies <paramref name="condition"/>.</summary>
     public async Task<PatchRun> WaitForRunAsync(Guid runId, Func<PatchRun, bool> condition, TimeSpan timeout, string what)
@@ -227,24 +171,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>The patch jobs an agent ran since <paramref name="since"/>, from the agent itself (as the portal's client).</summary>
-    public async Task<IReadOnlyList<JobSummary>> PatchJobsAsync(string hostName, DateTimeOffset since)
-    {
-        ManagedHost host;
-        await using (var db = await Factory.CreateDbContextAsync())
-        {
-            host = await db.Hosts.AsNoTracking().SingleAsync(h => h.Name == hostName);
-        }
-
-        using var ca = new PortalCertificateAuthority(Options.Create(new PkiOptions()), new PkiDirectory(Path.Combine(DataDir, "pki")),
-            TimeProvider.System, NullLogger<PortalCertificateAuthority>.Instance);
-        var revoked = new RevokedCertificates();
-        using var connections = new AgentConnections(new AgentCertificateValidator(ca, revoked), revoked);
-        var client = new AgentClient(connections, NullLogger<AgentClient>.Instance);
-        var jobs = await client.ListJobsAsync(new AgentEndpoint(host.Id, host.Name, host.Address, host.AgentPort, host.AgentCertificateFingerprint),
-            JobOperations.PatchApply, 100, CancellationToken.None);
-        Assert.True(jobs.Succeeded, jobs.Failure?.Message);
-        return jobs.Value!.Where(j => j.CreatedAt >= since).ToList();
-    }
+    public Task<IReadOnlyList<JobSummary>> PatchJobsAsync(string hostName, DateTimeOffset since) =>
+        RunArrangement.PatchJobsAsync(Factory, Path.Combine(DataDir, "pki"), hostName, since);
 
     private IDbContextFactory<PortalDbContext> Factory => _database!.GetRequiredService<IDbContextFactory<PortalDbContext>>();
 

@@ -3,17 +3,10 @@ using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using PatchPortal.Agent.Contracts;
-using PatchPortal.Portal.Agents;
-using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Entities;
-using PatchPortal.Portal.Pki;
-using PatchPortal.Portal.Runs;
-using PatchPortal.Portal.Windows;
 using PatchPortal.Tests.E2E.Infrastructure;
 using PatchPortal.Tests.E2E.Pages;
 
@@ -131,62 +124,17 @@ public sealed class FaultsFixture : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
         var cutoffAfter = (int)Math.Ceiling((now + atLeast - start).TotalMinutes);
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(ZoneId);
-        var suffix = Guid.NewGuid().ToString("N")[..6];
         await using var services = DatabaseServices();
         var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-        PatchPlan plan;
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            var window = new MaintenanceWindow
-            {
-                Name = $"{planName} window {suffix}",
-                TimeZoneId = ZoneId,
-                StartLocal = DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(start, zone).DateTime, DateTimeKind.Unspecified),
-                DurationMinutes = cutoffAfter + 1,
-                CutoffMinutes = 1,
-                CreatedAt = now,
-                CreatedBy = AdminEmail,
-                UpdatedAt = now,
-            };
-            plan = new PatchPlan
-            {
-                Name = $"{planName} {suffix}",
-                RequestedBy = "operator@faults.e2e.test",
-                Timing = PlanTiming.NextOccurrence,
-                Window = window,
-                RebootPolicy = RebootPolicy.Never,
-                HostTimeoutMinutes = 10,
-                CreatedAt = now,
-                UpdatedAt = now,
-                SubmittedAt = now,
-            };
-            foreach (var host in await db.Hosts.Where(h => hosts.Contains(h.Name)).ToListAsync())
-            {
-                plan.TargetHosts.Add(host);
-                plan.Manifest.Add(new PlanManifestHost { HostId = host.Id, HostName = host.Name, PlanRevision = plan.Revision, CheckedAt = now });
-            }
-
-            plan.TransitionTo(PlanState.PendingApproval);
-            plan.TransitionTo(PlanState.Approved);
-            db.PatchPlans.Add(plan);
-            await db.SaveChangesAsync();
-        }
-
+        var plan = await RunArrangement.AddPlanAsync(factory, planName, hosts, ZoneId, start, cutoffAfter + 1, 1, "operator@faults.e2e.test");
         using var storage = new SQLiteStorage(Path.Combine(Portal.DataDir, "hangfire.db"), new SQLiteStorageOptions());
-        var scheduler = new RunScheduler(factory, new MaintenanceSchedule(NullLogger<MaintenanceSchedule>.Instance), new BackgroundJobClient(storage),
-            new AuditLog(factory, TimeProvider.System), new RunEventHub(), Options.Create(new RunsOptions()), TimeProvider.System,
-            NullLogger<RunScheduler>.Instance);
-        await scheduler.ScheduleAsync(plan.Id, "approver@faults.e2e.test", CancellationToken.None);
-        await using var read = await factory.CreateDbContextAsync();
-        return await read.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync();
+        return await RunArrangement.ScheduleAsync(factory, storage, plan.Id, "approver@faults.e2e.test");
     }
 
     public async Task<PatchRun> GetRunAsync(Guid runId)
     {
         await using var services = DatabaseServices();
-        await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        return await db.PatchRuns.AsNoTracking().Include(r => r.Hosts).SingleAsync(r => r.Id == runId);
+        return await RunArrangement.GetRunAsync(services.GetRequiredService<IDbContextFactory<PortalDbContext>>(), runId);
     }
 
     /// <summary>Polls the portal's database until the run satisfies <paramref name="condition"/>.</summary>
@@ -207,22 +155,8 @@ public sealed class FaultsFixture : IAsyncLifetime
     /// <summary>The patch jobs an agent ran since <paramref name="since"/>, from the agent itself (as the portal's client).</summary>
     public async Task<IReadOnlyList<JobSummary>> PatchJobsAsync(string hostName, DateTimeOffset since)
     {
-        ManagedHost host;
-        await using (var services = DatabaseServices())
-        await using (var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
-        {
-            host = await db.Hosts.AsNoTracking().SingleAsync(h => h.Name == hostName);
-        }
-
-        using var ca = new PortalCertificateAuthority(Options.Create(new PkiOptions()), new PkiDirectory(Path.Combine(Portal.DataDir, "pki")),
-            TimeProvider.System, NullLogger<PortalCertificateAuthority>.Instance);
-        var revoked = new RevokedCertificates();
-        using var connections = new AgentConnections(new AgentCertificateValidator(ca, revoked), revoked);
-        var client = new AgentClient(connections, NullLogger<AgentClient>.Instance);
-        var jobs = await client.ListJobsAsync(new AgentEndpoint(host.Id, host.Name, host.Address, host.AgentPort, host.AgentCertificateFingerprint),
-            JobOperations.PatchApply, 100, CancellationToken.None);
-        Assert.True(jobs.Succeeded, jobs.Failure?.Message);
-        return jobs.Value!.Where(j => j.CreatedAt >= since).ToList();
+        await using var services = DatabaseServices();
+        return await RunArrangement.PatchJobsAsync(services.GetRequiredService<IDbContextFactory<PortalDbContext>>(), Path.Combine(Portal.DataDir, "pki"), hostName, since);
     }
 
     private ServiceProvider DatabaseServices() =>

@@ -3,17 +3,10 @@ using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using PatchPortal.Agent.Contracts;
-using PatchPortal.Portal.Agents;
-using PatchPortal.Portal.Audit;
 using PatchPortal.Portal.Data;
 using PatchPortal.Portal.Data.Entities;
-using PatchPortal.Portal.Pki;
-using PatchPortal.Portal.Runs;
-using PatchPortal.Portal.Windows;
 using PatchPortal.Tests.E2E.Infrastructure;
 using PatchPortal.Tests.E2E.Pages;
 
@@ -144,14 +137,9 @@ public sealed class RunsFixture : IAsyncLifetime
     {
         await using var services = DatabaseServices();
         var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-        var plan = await AddPlanAsync(factory, planName, hosts, windowStart, configure, PlanState.Approved);
+        var plan = await RunArrangement.AddPlanAsync(factory, planName, hosts, BrowserTimeZone, windowStart, 60, 5, "operator@runs.e2e.test", configure);
         using var storage = new SQLiteStorage(Path.Combine(Portal.DataDir, "hangfire.db"), new SQLiteStorageOptions());
-        var scheduler = new RunScheduler(factory, new MaintenanceSchedule(NullLogger<MaintenanceSchedule>.Instance), new BackgroundJobClient(storage),
-            new AuditLog(factory, TimeProvider.System), new RunEventHub(), Options.Create(new RunsOptions()), TimeProvider.System,
-            NullLogger<RunScheduler>.Instance);
-        await scheduler.ScheduleAsync(plan.Id, "approver@runs.e2e.test", CancellationToken.None);
-        await using var read = await factory.CreateDbContextAsync();
-        return await read.PatchRuns.Where(r => r.PlanId == plan.Id).Select(r => r.Id).SingleAsync();
+        return await RunArrangement.ScheduleAsync(factory, storage, plan.Id, "approver@runs.e2e.test");
     }
 
     /// <summary>
@@ -162,85 +150,22 @@ public sealed class RunsFixture : IAsyncLifetime
     {
         await using var services = DatabaseServices();
         var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-        var plan = await AddPlanAsync(factory, planName, hosts, windowStart, null, PlanState.PendingApproval);
+        var plan = await RunArrangement.AddPlanAsync(factory, planName, hosts, BrowserTimeZone, windowStart, 60, 5, "operator@runs.e2e.test",
+            state: PlanState.PendingApproval);
         return (plan.Id, plan.Name);
-    }
-
-    private static async Task<PatchPlan> AddPlanAsync(IDbContextFactory<PortalDbContext> factory, string planName, IReadOnlyList<string> hosts,
-        DateTimeOffset windowStart, Action<PatchPlan>? configure, PlanState state)
-    {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(BrowserTimeZone);
-        var suffix = Guid.NewGuid().ToString("N")[..6];
-        await using var db = await factory.CreateDbContextAsync();
-        var window = new MaintenanceWindow
-        {
-            Name = $"{planName} window {suffix}",
-            TimeZoneId = BrowserTimeZone,
-            StartLocal = DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(windowStart, zone).DateTime, DateTimeKind.Unspecified),
-            DurationMinutes = 60,
-            CutoffMinutes = 5,
-            CreatedAt = DateTimeOffset.UtcNow,
-            CreatedBy = AdminEmail,
-            UpdatedAt = DateTimeOffset.UtcNow,
-        };
-        db.MaintenanceWindows.Add(window);
-        var plan = new PatchPlan
-        {
-            Name = $"{planName} {suffix}",
-            RequestedBy = "operator@runs.e2e.test",
-            Timing = PlanTiming.NextOccurrence,
-            Window = window,
-            RebootPolicy = RebootPolicy.Never,
-            HostTimeoutMinutes = 10,
-            CreatedAt = DateTimeOffset.UtcNow,
-            UpdatedAt = DateTimeOffset.UtcNow,
-            SubmittedAt = DateTimeOffset.UtcNow,
-        };
-        configure?.Invoke(plan);
-        var targets = await db.Hosts.Where(h => hosts.Contains(h.Name)).ToListAsync();
-        foreach (var host in targets)
-        {
-            plan.TargetHosts.Add(host);
-            plan.Manifest.Add(new PlanManifestHost { HostId = host.Id, HostName = host.Name, PlanRevision = plan.Revision, CheckedAt = DateTimeOffset.UtcNow });
-        }
-
-        plan.TransitionTo(PlanState.PendingApproval);
-        if (state == PlanState.Approved)
-        {
-            plan.TransitionTo(PlanState.Approved);
-        }
-
-        db.PatchPlans.Add(plan);
-        await db.SaveChangesAsync();
-        return plan;
     }
 
     public async Task<PatchRun> GetRunAsync(Guid runId)
     {
         await using var services = DatabaseServices();
-        await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        return await db.PatchRuns.AsNoTracking().Include(r => r.Hosts).SingleAsync(r => r.Id == runId);
+        return await RunArrangement.GetRunAsync(services.GetRequiredService<IDbContextFactory<PortalDbContext>>(), runId);
     }
 
     /// <summary>The patch jobs an agent ran since <paramref name="since"/>, from the agent itself (as the portal's client).</summary>
     public async Task<IReadOnlyList<JobSummary>> PatchJobsAsync(string hostName, DateTimeOffset since)
     {
-        ManagedHost host;
-        await using (var services = DatabaseServices())
-        await using (var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
-        {
-            host = await db.Hosts.AsNoTracking().SingleAsync(h => h.Name == hostName);
-        }
-
-        using var ca = new PortalCertificateAuthority(Options.Create(new PkiOptions()), new PkiDirectory(Path.Combine(Portal.DataDir, "pki")),
-            TimeProvider.System, NullLogger<PortalCertificateAuthority>.Instance);
-        var revoked = new RevokedCertificates();
-        using var connections = new AgentConnections(new AgentCertificateValidator(ca, revoked), revoked);
-        var client = new AgentClient(connections, NullLogger<AgentClient>.Instance);
-        var jobs = await client.ListJobsAsync(new AgentEndpoint(host.Id, host.Name, host.Address, host.AgentPort, host.AgentCertificateFingerprint),
-            JobOperations.PatchApply, 100, CancellationToken.None);
-        Assert.True(jobs.Succeeded, jobs.Failure?.Message);
-        return jobs.Value!.Where(j => j.CreatedAt >= since).ToList();
+        await using var services = DatabaseServices();
+        return await RunArrangement.PatchJobsAsync(services.GetRequiredService<IDbContextFactory<PortalDbContext>>(), Path.Combine(Portal.DataDir, "pki"), hostName, since);
     }
 
     private ServiceProvider DatabaseServices() =>
