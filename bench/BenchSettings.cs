@@ -36,6 +36,20 @@ public sealed record BenchSettings
 
     public int HostListHosts { get; init; } = 5000;
 
+    /// <summary>The soak: a run over this many simulated hosts while <see cref="SoakUsers"/> browse for <see cref="SoakDuration"/>.</summary>
+    public int SoakHosts { get; init; } = 1000;
+
+    public int SoakConcurrency { get; init; } = 20;
+
+    /// <summary>Long enough that the run lasts most of the soak: 1000 hosts / 20 at a time × 6 s ≈ 5 min.</summary>
+    public int SoakJobDurationMs { get; init; } = 6000;
+
+    public int SoakUsers { get; init; } = 3;
+
+    public TimeSpan SoakDuration { get; init; } = TimeSpan.FromMinutes(10);
+
+    public int SoakSampleSeconds { get; init; } = 2;
+
     public static BenchSettings Full { get; } = new();
 
     public static BenchSettings SmokeRun { get; } = new()
@@ -55,5 +69,11 @@ public sealed record BenchSettings
         LiveRunHosts = 6,
         LiveBrowsers = 1,
         HostListHosts = 30,
+        SoakHosts = 8,
+        SoakConcurrency = 4,
+        SoakJobDurationMs = 500,
+        SoakUsers = 1,
+        SoakDuration = TimeSpan.FromSeconds(25),
+        SoakSampleSeconds = 1,
     };
 }

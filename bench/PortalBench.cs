@@ -22,7 +22,7 @@ namespace PatchPortal.Bench;
 /// The portal at fleet scale: window runs over simulated fleets (many host records served by a few real agent
 /// processes), and the host list's time to interactive with the whole fleet in the database.
 /// </summary>
-public sealed class PortalBench(BenchSettings settings, Report report, string workDirectory)
+public sealed partial class PortalBench(BenchSettings settings, Report report, string workDirectory)
 {
     private const string AdminEmail = "admin@bench.test";
     private const string AdminPassword = "Bench-Admin-Passw0rd";
@@ -46,21 +46,7 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
         ChildProcess? portal = null;
         try
         {
-            var client = new LoadClient(pki.Client, pki.Server);
-            var fingerprints = new string[processes];
-            for (var p = 0; p < processes; p++)
-            {
-                var (certificate, key, fingerprint) = pki.IssueServer($"fleet-agent-{p}");
-                fingerprints[p] = fingerprint;
-                var urls = Enumerable.Range(0, fleetSize).Where(i => i % processes == p).Select(i => $"https://{HostAddress(i)}:{AgentPort}").ToList();
-                agents.Add(await AgentUnderTest.StartAsync(pki, client, IPAddress.Parse(HostAddress(p)), "simulated", new JsonObject
-                {
-                    ["Tls"] = new JsonObject { ["Certificate"] = certificate, ["Key"] = key, ["ClientCa"] = pki.CaPath },
-                    ["AllowedClients"] = new JsonArray("patchportal-portal"),
-                    ["Limits"] = new JsonObject { ["RequestsPerMinute"] = 0, ["MaxConnections"] = 5000 },
-                    ["Simulated"] = new JsonObject { ["JobDurationMs"] = settings.JobDurationMs, ["PackageCount"] = 300, ["PendingUpdates"] = 5 },
-                }, urls, waitForHealth: false));
-            }
+            var fingerprints = await StartFleetAsync(pki, fleetSize, processes, settings.JobDurationMs, agents);
 
             var agentRss = agents.Sum(a => a.Process.RssMiB());
             portal = await StartPortalAsync(pki, dataDir, settings.FleetRuns[0].Concurrency);
@@ -115,6 +101,32 @@ public sealed class PortalBench(BenchSettings settings, Report report, string wo
                 await agent.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="processes"/> simulated agents standing in for <paramref name="fleetSize"/> hosts (host
+    /// <c>i</c> on process <c>i mod processes</c>), adding each to <paramref name="agents"/> as it starts so the caller
+    /// stops them all; returns each process's certificate fingerprint.
+    /// </summary>
+    private static async Task<string[]> StartFleetAsync(BenchPki pki, int fleetSize, int processes, int jobDurationMs, List<AgentUnderTest> agents)
+    {
+        var client = new LoadClient(pki.Client, pki.Server);
+        var fingerprints = new string[processes];
+        for (var p = 0; p < processes; p++)
+        {
+            var (certificate, key, fingerprint) = pki.IssueServer($"fleet-agent-{p}");
+            fingerprints[p] = fingerprint;
+            var urls = Enumerable.Range(0, fleetSize).Where(i => i % processes == p).Select(i => $"https://{HostAddress(i)}:{AgentPort}").ToList();
+            agents.Add(await AgentUnderTest.StartAsync(pki, client, IPAddress.Parse(HostAddress(p)), "simulated", new JsonObject
+            {
+                ["Tls"] = new JsonObject { ["Certificate"] = certificate, ["Key"] = key, ["ClientCa"] = pki.CaPath },
+                ["AllowedClients"] = new JsonArray("patchportal-portal"),
+                ["Limits"] = new JsonObject { ["RequestsPerMinute"] = 0, ["MaxConnections"] = 5000 },
+                ["Simulated"] = new JsonObject { ["JobDurationMs"] = jobDurationMs, ["PackageCount"] = 300, ["PendingUpdates"] = 5 },
+            }, urls, waitForHealth: false));
+        }
+
+        return fingerprints;
     }
 
     private static string HostAddress(int i) => FormattableString.Invariant($"127.1.{(i / 250) + 1}.{(i % 250) + 1}");

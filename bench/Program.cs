@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using PatchPortal.Bench;
 
-// patchportal-bench [--smoke] [--only agent|portal] [--fleet-small] [--out FILE]
-//   Runs the benchmarks and writes the results as markdown (docs/benchmarks.md by default; the smoke run writes to a
-//   temporary file unless --out is given). Exits 1 when a figure is missing or a run had errors.
+// patchportal-bench [--smoke] [--only agent|portal|soak] [--fleet-small] [--out FILE]
+//   Runs the benchmarks and writes the results as markdown (docs/benchmarks.md by default, docs/soak.md for --only
+//   soak; the smoke run writes to a temporary file unless --out is given). Exits 1 when a figure is missing or a run
+//   had errors (for the soak also: a failed request, a host not patched, memory that grew).
 // patchportal-bench load ...   the load client itself (started by the bench as a child process).
 if (args.Length > 0 && args[0] == "load")
 {
@@ -22,7 +23,8 @@ if (args.Contains("--fleet-small"))
 
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault()
-    ?? (smoke ? Path.Combine(Path.GetTempPath(), "patchportal-bench-smoke.md") : Path.Combine(Products.Root, "docs", "benchmarks.md"));
+    ?? (smoke ? Path.Combine(Path.GetTempPath(), "patchportal-bench-smoke.md")
+        : Path.Combine(Products.Root, "docs", only == "soak" ? "soak.md" : "benchmarks.md"));
 if (!File.Exists(Nginx.Program))
 {
     await Console.Error.WriteLineAsync("nginx is missing: run bench/run.sh (it installs Debian's nginx) or apt-get install nginx");
@@ -61,6 +63,11 @@ try
     if (only is null or "portal")
     {
         await new PortalBench(settings, report, work).RunAsync();
+    }
+
+    if (only is null or "soak")
+    {
+        await new PortalBench(settings, report, work).SoakAsync();
     }
 }
 catch (Exception ex)
@@ -102,7 +109,7 @@ if (report.Figures.ContainsKey("health.c100.ratio"))
 report.Heading("## Conditions during the run");
 report.Line($"Load average after: {File.ReadAllText("/proc/loadavg").Trim()}; the run took {clock.Elapsed.TotalMinutes:0.0} min. This machine is shared: other work may have run at the same time, so absolute figures are noisy; the ratios against nginx, measured back to back in the same run, are the headline.");
 report.Heading("## How to reproduce");
-report.Line("```bash\nbench/run.sh                 # everything: installs nginx if missing, builds Release, writes docs/benchmarks.md\nbench/run.sh --only agent    # or --only portal\nbench/run.sh --smoke         # seconds, tiny sizes (what CI runs through tests/e2e/Bench)\n```");
+report.Line("```bash\nbench/run.sh                 # everything: installs nginx if missing, builds Release, writes docs/benchmarks.md\nbench/run.sh --only agent    # or --only portal, or --only soak (writes docs/soak.md)\nbench/run.sh --smoke         # seconds, tiny sizes (what CI runs through tests/e2e/Bench)\n```");
 if (report.Problems.Count > 0)
 {
     report.Heading("## Problems");

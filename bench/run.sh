@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the PatchPortal benchmarks and writes docs/benchmarks.md (see that file for what is measured).
-#   bench/run.sh [--smoke] [--only agent|portal] [--out FILE]
+#   bench/run.sh [--smoke] [--only agent|portal|soak] [--out FILE]
 # Installs Debian's nginx (the baseline) and Chromium (the browser figures) when missing, builds Release, runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "==> building Release"
 dotnet build Portal.sln -c Release --nologo -v q -clp:ErrorsOnly
-if [[ " $* " != *" --smoke "* && " $* " != *" --only portal "* ]]; then
+if [[ " $* " != *" --smoke "* && " $* " != *" --only portal "* && " $* " != *" --only soak "* ]]; then
   # The agent as the packages ship it (packaging/build.sh's options), and the same with ReadyToRun code: start-up
   # and memory are measured for both next to the framework-dependent build.
   for form in packaged r2r; do

@@ -117,6 +117,11 @@ public static class PackagesApi
 
     private static IResult Install(InstallRequest request, IJobManager jobs, HttpContext context)
     {
+        if (Idempotency.Answer(context, jobs, JobOperations.Install, out var key) is { } answered)
+        {
+            return answered;
+        }
+
         if (request.Packages is not { Count: > 0 } specs)
         {
             return Envelope.Invalid("packages", "packages must list at least one package");
@@ -147,12 +152,18 @@ public static class PackagesApi
             Packages = specs,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
             RequestId = Envelope.RequestId(context),
+            IdempotencyKey = key,
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
 
     private static async Task<IResult> UpdateAsync(string name, UpdateRequest? request, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)
     {
+        if (Idempotency.Answer(context, jobs, JobOperations.Update, out var key) is { } answered)
+        {
+            return answered;
+        }
+
         if (!PackageNames.IsValidName(name))
         {
             return Envelope.Invalid("name", InvalidName);
@@ -182,12 +193,18 @@ public static class PackagesApi
             TargetVersion = request.Version ?? "latest",
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
             RequestId = Envelope.RequestId(context),
+            IdempotencyKey = key,
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }
 
     private static async Task<IResult> RemoveAsync(string name, string? purge, string? force, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)
     {
+        if (Idempotency.Answer(context, jobs, JobOperations.Remove, out var key) is { } answered)
+        {
+            return answered;
+        }
+
         if (!PackageNames.IsValidName(name))
         {
             return Envelope.Invalid("name", InvalidName);
@@ -209,6 +226,7 @@ public static class PackagesApi
             Packages = [new PackageSpec { Name = name }],
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
             RequestId = Envelope.RequestId(context),
+            IdempotencyKey = key,
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }

@@ -101,6 +101,11 @@ public static class PatchesApi
     {
         request ??= new PatchApplyRequest();
         var options = request.Options ?? new PatchApplyOptions();
+        string? key = null;
+        if (!options.DryRun && Idempotency.Answer(context, jobs, JobOperations.PatchApply, out key) is { } answered)
+        {
+            return answered;
+        }
 
         if ((ValidateNames("packages", request.Packages) ?? ValidateNames("options.exclude_packages", options.ExcludePackages) ?? ValidatePatchIds(request.Patches)) is { } failure)
         {
@@ -178,6 +183,7 @@ public static class PatchesApi
             RebootDelay = delay,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
             RequestId = Envelope.RequestId(context),
+            IdempotencyKey = key,
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }

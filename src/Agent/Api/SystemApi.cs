@@ -42,6 +42,11 @@ public static class SystemApi
     private static async Task<IResult> RebootAsync(RebootRequest? request, IJobManager jobs, IPackageManager packages, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
     {
         request ??= new RebootRequest();
+        if (Idempotency.Answer(context, jobs, JobOperations.Reboot, out var key) is { } answered)
+        {
+            return answered;
+        }
+
         var delay = request.DelaySeconds ?? DefaultRebootDelaySeconds;
         if (delay is < 0 or > 24 * 3600)
         {
@@ -78,6 +83,7 @@ public static class SystemApi
             Reason = request.Reason,
             RequestedBy = RequestGuardMiddleware.ClientIdentity(context),
             RequestId = Envelope.RequestId(context),
+            IdempotencyKey = key,
         };
         return Envelope.Accepted(jobs.Submit(jobRequest).ToAccepted(jobRequest));
     }

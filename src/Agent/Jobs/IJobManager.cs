@@ -11,6 +11,12 @@ public interface IJobManager
 
     JobDetail? Find(string jobId);
 
+    /// <summary>
+    /// The answer to an earlier request that carried <paramref name="idempotencyKey"/>: the job it started, as it is
+    /// now, with the request it was started by; null when no kept job carries the key.
+    /// </summary>
+    (JobDetail Job, JobRequest Request)? FindByIdempotencyKey(string idempotencyKey);
+
     JobListResponse List(JobQuery query);
 
     /// <summary>Cancels a pending or running job (killing its process tree), or deletes a finished one.</summary>
@@ -54,6 +60,12 @@ public sealed record JobRequest(string Operation, PackageOperation? Package)
 
     /// <summary>The id of the request that asked (the caller's X-Request-Id when well-formed): on the job's record and its log lines.</summary>
     public string? RequestId { get; init; }
+
+    /// <summary>
+    /// The caller's Idempotency-Key: a second request with the same key gets the job the first one started instead of
+    /// a second job (a portal that lost track of its request sends it again safely).
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
 }
 
 public sealed record JobQuery(string? Status, string? Operation, int Limit, int Offset, string Sort, bool Descending);

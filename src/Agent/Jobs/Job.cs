@@ -83,6 +83,9 @@ public sealed class Job
     /// <summary>The id of the request that started the job, so its log lines join the caller's.</summary>
     public string? RequestId { get; init; }
 
+    /// <summary>The Idempotency-Key the starting request carried: a request repeating it is answered with this job.</summary>
+    public string? IdempotencyKey { get; init; }
+
     /// <summary>The lock guarding every mutable member. Not persisted.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Lock Sync { get; } = new();

@@ -32,6 +32,9 @@ public sealed partial class JobManager : IJobManager, IDisposable
     private readonly ConcurrentDictionary<string, JobRuntime> _active = new(StringComparer.Ordinal);
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+
+    // Serializes the look-up and creation of keyed jobs: two requests with one key must not both start a job.
+    private readonly Lock _keyed = new();
     private readonly JobStore _store;
     private readonly IPackageManager _packages;
     private readonly ICommandRunner _runner;
@@ -75,7 +78,40 @@ public sealed partial class JobManager : IJobManager, IDisposable
     public JobDetail Submit(JobRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Submit(request, originalJobId: null);
+        if (request.IdempotencyKey is not { } key)
+        {
+            return Submit(request, originalJobId: null);
+        }
+
+        lock (_keyed)
+        {
+            // Checked again under the lock: the caller's own look-up raced with another request carrying the key.
+            return FindByIdempotencyKey(key)?.Job ?? Submit(request, originalJobId: null);
+        }
+    }
+
+    public (JobDetail Job, JobRequest Request)? FindByIdempotencyKey(string idempotencyKey)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        var job = _jobs.Values.FirstOrDefault(j => string.Equals(j.IdempotencyKey, idempotencyKey, StringComparison.Ordinal));
+        if (job is null)
+        {
+            return null;
+        }
+
+        lock (job.Sync)
+        {
+            return (job.ToDetail(), new JobRequest(job.Operation, job.PackageOperation)
+            {
+                Packages = job.Packages,
+                TargetVersion = job.TargetVersion,
+                PatchesCount = job.PatchesCount,
+                RequiresReboot = job.RequiresReboot,
+                RebootAfter = job.AutoReboot ?? false,
+                Reason = job.Reason,
+                IdempotencyKey = job.IdempotencyKey,
+            });
+        }
     }
 
     public JobDetail? Find(string jobId)
@@ -364,6 +400,7 @@ public sealed partial class JobManager : IJobManager, IDisposable
             TargetVersion = request.TargetVersion,
             RequestedBy = request.RequestedBy,
             RequestId = request.RequestId,
+            IdempotencyKey = request.IdempotencyKey,
         };
 
         var runtime = new JobRuntime();

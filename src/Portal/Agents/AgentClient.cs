@@ -75,10 +75,16 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
             agent, HttpMethod.Post, "api/v1/patches/apply", TimeSpan.FromSeconds(120), cancellationToken, ApplyRequest(selection, dryRun: true)), cancellationToken);
     }
 
-    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        return PostOnceAsync<JobAccepted>(agent, "api/v1/patches/apply", ApplyRequest(selection, dryRun: false), cancellationToken);
+        const string path = "api/v1/patches/apply";
+        var body = ApplyRequest(selection, dryRun: false);
+        // With a key the agent answers a repeated request with the job the first one started, so a request whose
+        // answer was lost may be sent again like a GET; without one, never.
+        return idempotencyKey is null
+            ? PostOnceAsync<JobAccepted>(agent, path, body, cancellationToken)
+            : WithRetriesAsync(agent, path, () => SendAsync<JobAccepted>(agent, HttpMethod.Post, path, TimeSpan.FromSeconds(30), cancellationToken, body, idempotencyKey), cancellationToken);
     }
 
     public Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) =>
@@ -150,10 +156,16 @@ public sealed partial class AgentClient(AgentConnections connections, ILogger<Ag
         }
     }
 
-    private async Task<AgentCallResult<T>> SendAsync<T>(AgentEndpoint agent, HttpMethod method, string path, TimeSpan timeout, CancellationToken cancellationToken, object? body = null)
+    private async Task<AgentCallResult<T>> SendAsync<T>(
+        AgentEndpoint agent, HttpMethod method, string path, TimeSpan timeout, CancellationToken cancellationToken, object? body = null, string? idempotencyKey = null)
     {
         var uri = new Uri(BaseUri(agent), path);
         using var request = new HttpRequestMessage(method, uri);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, body.GetType(), options: AgentJson.Options);

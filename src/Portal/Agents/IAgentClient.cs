@@ -23,7 +23,7 @@ public interface IAgentClient
     Task<AgentCallResult<DryRunManifest>> DryRunPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken);
 
     /// <summary>Starts a patch job; the agent never reboots on its own for the portal (reboots follow the plan's policy).</summary>
-    Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken);
+    Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, string? idempotencyKey, CancellationToken cancellationToken);
 
     Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken);
 

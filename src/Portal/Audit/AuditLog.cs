@@ -124,7 +124,7 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
             try
             {
                 await using var db = await factory.CreateDbContextAsync(cancellationToken);
-                var audit = await ChainedAsync(db, entry, occurredAt, cancellationToken);
+                var audit = Chained(entry, occurredAt, await HeadAsync(db, cancellationToken)).Event!;
                 db.AuditEvents.Add(audit);
                 await db.SaveChangesAsync(cancellationToken);
                 return audit.Id;
@@ -138,7 +138,7 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
                 _gate.Release();
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * attempt)), time, cancellationToken);
+            await BackOffAsync(attempt, cancellationToken);
         }
     }
 
@@ -151,51 +151,105 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
     /// </summary>
     public async Task<long> SaveWithAsync(PortalDbContext db, AuditEntry entry, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(entry);
+        return await SaveWithAsync(db, [entry], cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="SaveWithAsync(PortalDbContext, AuditEntry, CancellationToken)"/>, for a change that records
+    /// several entries (one per host of a bulk edit): they take consecutive chain indexes in the same transaction.
+    /// Returns the last entry's id, or 0 when <paramref name="entries"/> is empty (then it only saves the changes).
+    /// </summary>
+    public async Task<long> SaveWithAsync(PortalDbContext db, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return 0;
+        }
+
         var occurredAt = time.GetUtcNow();
+        // A caller inside its own transaction may already hold the database's write lock (SQLite): waiting here for
+        // a writer that waits for that lock would stall both, so it goes ungated and the unique chain index decides
+        // (EF Core saves inside a savepoint then, so a lost race can be retried in the same transaction).
+        var gated = db.Database.CurrentTransaction is null;
         for (var attempt = 1; ; attempt++)
         {
-            await _gate.WaitAsync(cancellationToken);
-            AuditEvent? audit = null;
+            if (gated)
+            {
+                await _gate.WaitAsync(cancellationToken);
+            }
+
+            List<AuditEvent> added = [];
             try
             {
-                audit = await ChainedAsync(db, entry, occurredAt, cancellationToken);
-                db.AuditEvents.Add(audit);
+                var head = await HeadAsync(db, cancellationToken);
+                foreach (var entry in entries)
+                {
+                    head = Chained(entry, occurredAt, head);
+                    added.Add(head.Event!);
+                }
+
+                db.AuditEvents.AddRange(added);
                 await db.SaveChangesAsync(cancellationToken);
-                return audit.Id;
+                return added[^1].Id;
             }
-            catch (DbUpdateException ex) when (audit is not null)
+            catch (DbUpdateException ex) when (added.Count > 0)
             {
-                db.Entry(audit).State = EntityState.Detached;
-                var index = audit.ChainIndex!.Value;
+                Detach(db, added);
+                var index = added[0].ChainIndex!.Value;
                 if (attempt >= Attempts || !IsUniqueViolation(ex)
                     || !await db.AuditEvents.AnyAsync(e => e.ChainIndex >= index, cancellationToken))
                 {
                     throw; // not a lost race for the chain index: the caller's own constraint, a full disk, a lock
                 }
             }
-            catch when (audit is not null)
+            catch when (added.Count > 0)
             {
-                db.Entry(audit).State = EntityState.Detached;
+                Detach(db, added);
                 throw;
             }
             finally
             {
-                _gate.Release();
+                if (gated)
+                {
+                    _gate.Release();
+                }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * attempt)), time, cancellationToken);
+            await BackOffAsync(attempt, cancellationToken);
         }
     }
 
-    /// <summary>The entry as the next link of the chain, read from <paramref name="db"/>.</summary>
-    private static async Task<AuditEvent> ChainedAsync(PortalDbContext db, AuditEntry entry, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    // Real time, not the injected clock: a back-off of milliseconds between two writers is not domain time, and a
+    // clock that only moves when a test moves it would hold the loser forever.
+    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * attempt)), cancellationToken);
+
+    private static void Detach(PortalDbContext db, List<AuditEvent> added)
+    {
+        foreach (var audit in added)
+        {
+            db.Entry(audit).State = EntityState.Detached;
+        }
+    }
+
+    /// <summary>The last link of the chain: its index and hash (0 and the genesis hash for an empty chain).</summary>
+    private readonly record struct Link(long Index, string Hash, AuditEvent? Event = null);
+
+    private static async Task<Link> HeadAsync(PortalDbContext db, CancellationToken cancellationToken)
     {
         var head = await db.AuditEvents.Where(e => e.ChainIndex != null).OrderByDescending(e => e.ChainIndex)
             .Select(e => new { e.ChainIndex, e.Hash }).FirstOrDefaultAsync(cancellationToken);
-        var index = (head?.ChainIndex ?? 0) + 1;
-        var previous = head?.Hash ?? AuditChain.Genesis;
+        return head is null ? new Link(0, AuditChain.Genesis) : new Link(head.ChainIndex!.Value, head.Hash!);
+    }
+
+    /// <summary>The entry as the link after <paramref name="previous"/>.</summary>
+    private static Link Chained(AuditEntry entry, DateTimeOffset occurredAt, Link previous)
+    {
+        var index = previous.Index + 1;
         var fields = new AuditEvent
         {
             OccurredAt = occurredAt,
@@ -209,7 +263,7 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
             BeforeJson = entry.Before is null ? null : JsonSerializer.Serialize(entry.Before, Json),
             AfterJson = entry.After is null ? null : JsonSerializer.Serialize(entry.After, Json),
         };
-        return new AuditEvent
+        var audit = new AuditEvent
         {
             OccurredAt = fields.OccurredAt,
             Action = fields.Action,
@@ -222,9 +276,10 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
             BeforeJson = fields.BeforeJson,
             AfterJson = fields.AfterJson,
             ChainIndex = index,
-            PreviousHash = previous,
-            Hash = AuditChain.ComputeHash(fields, index, previous),
+            PreviousHash = previous.Hash,
+            Hash = AuditChain.ComputeHash(fields, index, previous.Hash),
         };
+        return new Link(index, audit.Hash!, audit);
     }
 
     public void Dispose() => _gate.Dispose();

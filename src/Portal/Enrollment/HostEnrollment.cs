@@ -55,19 +55,21 @@ public sealed class HostEnrollment(
             ?? throw new InvalidOperationException($"host {hostId} does not exist");
         var now = time.GetUtcNow();
 
-        // Only the newest token works: an older one that leaked is retired by issuing a new one.
+        // Only the newest token works: an older one that leaked is retired by issuing a new one (all or nothing, with
+        // the audit entry).
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.EnrollmentTokens.Where(t => t.HostId == hostId && t.UsedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, now), cancellationToken);
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var expires = now.AddMinutes(options.Value.TokenLifetimeMinutes);
         db.EnrollmentTokens.Add(new EnrollmentToken { HostId = hostId, TokenHash = Hash(token), CreatedAt = now, ExpiresAt = expires, CreatedBy = actor });
-        await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(new AuditEntry(EnrollmentAuditActions.TokenIssued, actor, host.Name)
+        await audit.SaveWithAsync(db, new AuditEntry(EnrollmentAuditActions.TokenIssued, actor, host.Name)
         {
             SourceAddress = sourceAddress,
             After = new { host = host.Name, expires_at = expires },
         }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
 
         var arguments = $"--portal {portalUrl.Value} --token {token} --ca-fingerprint sha256:{ca.CaFingerprint} --hostname {host.Name} --port {host.AgentPort}";
         var command = $"sudo patch-agent enroll {arguments}";
@@ -122,12 +124,15 @@ public sealed class HostEnrollment(
             return Refuse(EnrollmentRefusal.BadCertificateRequest, ex.Message);
         }
 
-        // Consumed in one conditional UPDATE, so two requests racing with the same token cannot both win.
+        // Consumed in one conditional UPDATE, so two requests racing with the same token cannot both win; in the same
+        // transaction as the certificate and its audit entry, so a failed save leaves the token usable.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var consumed = await db.EnrollmentTokens
             .Where(t => t.Id == token.Id && t.UsedAt == null && t.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), cancellationToken);
         if (consumed == 0)
         {
+            await transaction.RollbackAsync(cancellationToken); // before the refusal is audited on another connection
             certificate.Dispose();
             await AuditRefusalAsync(host.Name, "token already used (concurrent enrolment)", sourceAddress, cancellationToken);
             return Refuse(EnrollmentRefusal.TokenUsedOrExpired, "the enrolment token was already used or has expired; issue a new one in the portal");
@@ -153,14 +158,14 @@ public sealed class HostEnrollment(
             });
             host.AgentCertificateFingerprint = fingerprint;
             host.AgentPort = request.AgentPort ?? host.AgentPort;
-            await db.SaveChangesAsync(cancellationToken);
-            crl.Invalidate();
-            await audit.RecordAsync(new AuditEntry(EnrollmentAuditActions.Completed, "agent:" + host.Name, host.Name)
+            await audit.SaveWithAsync(db, new AuditEntry(EnrollmentAuditActions.Completed, "agent:" + host.Name, host.Name)
             {
                 SourceAddress = sourceAddress,
                 Before = before,
                 After = new { fingerprint, port = host.AgentPort, not_after = certificate.NotAfter.ToUniversalTime() },
             }, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            crl.Invalidate();
 
             return new EnrollmentOutcome(new EnrollmentResponse
             {

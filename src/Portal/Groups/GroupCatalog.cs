@@ -166,8 +166,7 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
             RequiredApprovals = input.RequiredApprovals,
         };
         db.HostGroups.Add(group);
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.GroupCreated, actor, name, null, State(group), cancellationToken);
+        await SaveAsync(db, AuditActions.GroupCreated, actor, name, null, State(group), cancellationToken);
         return GroupChangeResult.Ok() with { GroupId = group.Id };
     }
 
@@ -203,8 +202,7 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
             return GroupChangeResult.Ok();
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.GroupEdited, actor, name, before, after, cancellationToken);
+        await SaveAsync(db, AuditActions.GroupEdited, actor, name, before, after, cancellationToken);
         return GroupChangeResult.Ok();
     }
 
@@ -230,8 +228,7 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
 
         var before = new { group = State(group), hosts = members.ConvertAll(m => m.Name) };
         db.HostGroups.Remove(group);
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.GroupDeleted, actor, group.Name, before, null, cancellationToken);
+        await SaveAsync(db, AuditActions.GroupDeleted, actor, group.Name, before, null, cancellationToken);
         foreach (var member in members)
         {
             events.Publish(new HostChanged(member.Id, "groups"));
@@ -253,8 +250,9 @@ public sealed class GroupCatalog(IDbContextFactory<PortalDbContext> factory, Aud
     private static GroupAuditState State(HostGroup group) =>
         new(group.Name, group.Description, group.Environment.ToString(), group.RequiredApprovals);
 
-    private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
+    /// <summary>Saves the changes pending in <paramref name="db"/> with the audit entry that records them, in one transaction.</summary>
+    private Task<long> SaveAsync(PortalDbContext db, string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
+        audit.SaveWithAsync(db, AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
 
     private sealed record GroupAuditState(string Name, string? Description, string Environment, int RequiredApprovals);
 }

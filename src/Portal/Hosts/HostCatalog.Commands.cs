@@ -38,7 +38,7 @@ public sealed partial class HostCatalog
 
         await ApplyTagsAsync(db, host, input.Tags, replace: true, cancellationToken);
         db.Hosts.Add(host);
-        var entry = AuditEntry.By(actor, AuditActions.HostAdded, host.Name) with { After = HostAuditState.Of(host) };
+        var entry = Entry(AuditActions.HostAdded, actor, host.Name, null, HostAuditState.Of(host));
         if (await SaveOrConflictAsync(db, name, address, host.Id, () => audit.SaveWithAsync(db, entry, cancellationToken), cancellationToken) is { } conflict)
         {
             return conflict;
@@ -87,7 +87,7 @@ public sealed partial class HostCatalog
         var after = HostAuditState.Of(host);
         var changed = !Same(before, after);
         // The change and its audit entry are saved together: a full disk or a failing database leaves neither.
-        var entry = AuditEntry.By(actor, AuditActions.HostEdited, host.Name) with { Before = before, After = after };
+        var entry = Entry(AuditActions.HostEdited, actor, host.Name, before, after);
         Func<Task> save = changed ? () => audit.SaveWithAsync(db, entry, cancellationToken) : () => db.SaveChangesAsync(cancellationToken);
         if (await SaveOrConflictAsync(db, name, address, host.Id, save, cancellationToken) is { } conflict)
         {
@@ -122,8 +122,7 @@ public sealed partial class HostCatalog
         };
         db.Hosts.Remove(host);
         // The database cascades to the inventory rows (foreign keys with ON DELETE CASCADE).
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.HostRemoved, actor, host.Name, before, null, cancellationToken);
+        await audit.SaveWithAsync(db, Entry(AuditActions.HostRemoved, actor, host.Name, before, null), cancellationToken);
         events.Publish(new HostChanged(hostId, "removed"));
         return HostChangeResult.Ok(hostId);
     }
@@ -164,20 +163,14 @@ public sealed partial class HostCatalog
             await ApplyTagsAsync(db, host, tags, replace: false, cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        var changed = 0;
-        foreach (var host in hosts)
+        var changed = hosts.Select(h => (Host: h, Before: befores[h.Id], After: HostAuditState.Of(h))).Where(c => !Same(c.Before, c.After)).ToList();
+        await audit.SaveWithAsync(db, changed.ConvertAll(c => Entry(AuditActions.HostsAssigned, actor, c.Host.Name, c.Before, c.After)), cancellationToken);
+        foreach (var (host, _, _) in changed)
         {
-            var after = HostAuditState.Of(host);
-            if (!Same(befores[host.Id], after))
-            {
-                changed++;
-                await RecordAsync(AuditActions.HostsAssigned, actor, host.Name, befores[host.Id], after, cancellationToken);
-                events.Publish(new HostChanged(host.Id, "assigned"));
-            }
+            events.Publish(new HostChanged(host.Id, "assigned"));
         }
 
-        return HostChangeResult.Ok() with { Changed = changed };
+        return HostChangeResult.Ok() with { Changed = changed.Count };
     }
 
     /// <summary>Replaces any unused token of the host with a new one (the enrolment service audits it).</summary>
@@ -294,6 +287,6 @@ public sealed partial class HostCatalog
         a.Name == b.Name && a.Address == b.Address && a.AgentPort == b.AgentPort
         && a.Groups.SequenceEqual(b.Groups, StringComparer.Ordinal) && a.Tags.SequenceEqual(b.Tags, StringComparer.Ordinal);
 
-    private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
+    private static AuditEntry Entry(string action, Actor actor, string target, object? before, object? after) =>
+        AuditEntry.By(actor, action, target) with { Before = before, After = after };
 }

@@ -72,7 +72,9 @@ public sealed partial class PlanService
                 db.Entry(plan).Property(p => p.UpdatedAt).IsModified = true;
             }
 
-            switch (await TryDecideAsync(db, decision, cancellationToken))
+            var approved = Entry(AuditActions.PlanApproved, actor, plan, null,
+                new { revision = plan.Revision, approvals = approvers.Count, required = plan.RequiredApprovals, state = plan.State.ToString(), comment });
+            switch (await TryDecideAsync(db, decision, approved, cancellationToken))
             {
                 case Decided.Conflict:
                     continue;
@@ -80,9 +82,6 @@ public sealed partial class PlanService
                     return await RefuseAsync(plan, actor, "approve", AlreadyDecided(plan.Revision), cancellationToken);
             }
 
-            await AuditAsync(AuditActions.PlanApproved, actor, plan, null,
-                new { revision = plan.Revision, approvals = approvers.Count, required = plan.RequiredApprovals, state = plan.State.ToString(), comment },
-                cancellationToken);
             PlansLog.Changed(logger, plan.Id, "approved", actor.Name, plan.State);
             events.Publish(new PlanChanged(plan.Id, complete ? PlanChangeKinds.State : PlanChangeKinds.Decision));
             if (!complete)
@@ -137,7 +136,8 @@ public sealed partial class PlanService
             };
             db.PlanApprovals.Add(decision);
             PlanTimeline.Transition(plan, PlanState.Rejected, actor.Name, PlanEventKinds.Rejected, $"Revision {plan.Revision} rejected: {comment}", now);
-            switch (await TryDecideAsync(db, decision, cancellationToken))
+            var rejected = Entry(AuditActions.PlanRejected, actor, plan, null, new { revision = plan.Revision, comment });
+            switch (await TryDecideAsync(db, decision, rejected, cancellationToken))
             {
                 case Decided.Conflict:
                     continue;
@@ -145,7 +145,6 @@ public sealed partial class PlanService
                     return await RefuseAsync(plan, actor, "reject", AlreadyDecided(plan.Revision), cancellationToken);
             }
 
-            await AuditAsync(AuditActions.PlanRejected, actor, plan, null, new { revision = plan.Revision, comment }, cancellationToken);
             PlansLog.Changed(logger, plan.Id, "rejected", actor.Name, plan.State);
             events.Publish(new PlanChanged(plan.Id, PlanChangeKinds.State));
             return PlanResult.Ok(plan.Id, "The plan is rejected.");
@@ -223,11 +222,11 @@ public sealed partial class PlanService
         Duplicate,
     }
 
-    private async Task<Decided> TryDecideAsync(PortalDbContext db, PlanApproval decision, CancellationToken cancellationToken)
+    private async Task<Decided> TryDecideAsync(PortalDbContext db, PlanApproval decision, AuditEntry entry, CancellationToken cancellationToken)
     {
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await audit.SaveWithAsync(db, entry, cancellationToken);
             return Decided.Saved;
         }
         catch (DbUpdateConcurrencyException)

@@ -47,9 +47,7 @@ public sealed partial class PlanService(
         await ApplyAsync(db, plan, input, cancellationToken);
         PlanTimeline.Record(plan, actor.Name, PlanEventKinds.Created, "Created as a draft.", now, null, PlanState.Draft);
         db.PatchPlans.Add(plan);
-        await db.SaveChangesAsync(cancellationToken);
-
-        await AuditAsync(AuditActions.PlanCreated, actor, plan, null, await SnapshotAsync(db, plan, cancellationToken), cancellationToken);
+        await audit.SaveWithAsync(db, Entry(AuditActions.PlanCreated, actor, plan, null, await SnapshotAsync(db, plan, cancellationToken)), cancellationToken);
         PlansLog.Changed(logger, plan.Id, "created", actor.Name, plan.State);
         events.Publish(new PlanChanged(plan.Id, PlanChangeKinds.Created));
         return PlanResult.Ok(plan.Id);
@@ -132,13 +130,13 @@ public sealed partial class PlanService(
                 break;
         }
 
-        if (!await TrySaveAsync(db, cancellationToken))
+        var edited = Entry(AuditActions.PlanEdited, actor, plan, new { state = from.ToString(), plan = before },
+            new { state = plan.State.ToString(), revision = plan.Revision, plan = after });
+        if (!await TrySaveAsync(db, edited, cancellationToken))
         {
             return PlanResult.Refused(ConcurrentChange);
         }
 
-        await AuditAsync(AuditActions.PlanEdited, actor, plan, new { state = from.ToString(), plan = before },
-            new { state = plan.State.ToString(), revision = plan.Revision, plan = after }, cancellationToken);
         PlansLog.Changed(logger, plan.Id, "edited", actor.Name, plan.State);
         if (from is PlanState.PendingApproval or PlanState.Approved or PlanState.Scheduled)
         {
@@ -189,14 +187,14 @@ public sealed partial class PlanService(
         plan.SubmittedAt = now;
         PlanTimeline.Transition(plan, PlanState.PendingApproval, actor.Name, PlanEventKinds.Submitted,
             $"Revision {plan.Revision} submitted: needs {Approvals(required)} before {Format(deadline)}.", now);
-        if (!await TrySaveAsync(db, cancellationToken))
+        var submitted = Entry(AuditActions.PlanSubmitted, actor, plan, null,
+            new { revision = plan.Revision, requiredApprovals = required, approvalExpiresAt = deadline });
+        if (!await TrySaveAsync(db, submitted, cancellationToken))
         {
             return PlanResult.Refused(ConcurrentChange);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        await AuditAsync(AuditActions.PlanSubmitted, actor, plan, null,
-            new { revision = plan.Revision, requiredApprovals = required, approvalExpiresAt = deadline }, cancellationToken);
         PlansLog.Changed(logger, plan.Id, "submitted", actor.Name, plan.State);
         events.Publish(new PlanChanged(plan.Id, PlanChangeKinds.State));
         return PlanResult.Ok(plan.Id, $"Submitted: {Approvals(required)} needed.");
@@ -235,13 +233,13 @@ public sealed partial class PlanService(
         var from = plan.State;
         var now = time.GetUtcNow();
         PlanTimeline.Transition(plan, PlanState.Cancelled, actor.Name, PlanEventKinds.Cancelled, reason.Trim(), now);
-        if (!await TrySaveAsync(db, cancellationToken))
+        var cancelled = Entry(AuditActions.PlanCancelled, actor, plan, new { state = from.ToString() },
+            new { state = plan.State.ToString(), reason = reason.Trim() });
+        if (!await TrySaveAsync(db, cancelled, cancellationToken))
         {
             return PlanResult.Refused(ConcurrentChange);
         }
 
-        await AuditAsync(AuditActions.PlanCancelled, actor, plan, new { state = from.ToString() },
-            new { state = plan.State.ToString(), reason = reason.Trim() }, cancellationToken);
         PlansLog.Changed(logger, plan.Id, "cancelled", actor.Name, plan.State);
         await UnscheduleAsync(plan.Id, actor, cancellationToken);
         events.Publish(new PlanChanged(plan.Id, PlanChangeKinds.State));
@@ -275,15 +273,15 @@ public sealed partial class PlanService(
             var from = plan.State;
             PlanTimeline.Transition(plan, PlanState.Expired, SystemActor, PlanEventKinds.Expired,
                 $"The approval lapsed unused at {Format(at)}; edit the plan to plan it again.", now);
-            if (!await TrySaveAsync(db, cancellationToken))
+            var lapsed = Entry(AuditActions.PlanExpired, system, plan, new { state = from.ToString() },
+                new { state = plan.State.ToString(), approvalExpiresAt = at });
+            if (!await TrySaveAsync(db, lapsed, cancellationToken))
             {
                 continue;
             }
 
             expired++;
             PlansLog.Expired(logger, plan.Id, at);
-            await AuditAsync(AuditActions.PlanExpired, system, plan, new { state = from.ToString() },
-                new { state = plan.State.ToString(), approvalExpiresAt = at }, cancellationToken);
             if (from == PlanState.Approved)
             {
                 await UnscheduleAsync(plan.Id, system, cancellationToken);
@@ -528,11 +526,12 @@ public sealed partial class PlanService(
         return PlanSnapshot.Of(plan, canaries);
     }
 
-    private static async Task<bool> TrySaveAsync(PortalDbContext db, CancellationToken cancellationToken)
+    /// <summary>Saves the pending changes with the audit entry that records them, in one transaction; false when someone else changed the plan first.</summary>
+    private async Task<bool> TrySaveAsync(PortalDbContext db, AuditEntry entry, CancellationToken cancellationToken)
     {
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await audit.SaveWithAsync(db, entry, cancellationToken);
             return true;
         }
         catch (DbUpdateConcurrencyException)
@@ -553,8 +552,8 @@ public sealed partial class PlanService(
         return PlanResult.Refused(reason, status);
     }
 
-    private Task<long> AuditAsync(string action, Actor actor, PatchPlan plan, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(AuditEntry.By(actor, action, AuditTarget(plan)) with { Before = before, After = after }, cancellationToken);
+    private static AuditEntry Entry(string action, Actor actor, PatchPlan plan, object? before, object? after) =>
+        AuditEntry.By(actor, action, AuditTarget(plan)) with { Before = before, After = after };
 
     internal static string AuditTarget(PatchPlan plan) => $"{plan.Name} ({plan.Id})";
 

@@ -124,6 +124,13 @@ public sealed class HostPatcher(
             }
         }
 
+        /// <summary>
+        /// The Idempotency-Key of this attempt's apply request: the agent answers a request repeating it with the job
+        /// the first one started, so an attempt sent twice (by a node whose claim lapsed and the node that took over,
+        /// or by one node before and after a restart) starts one job.
+        /// </summary>
+        private string ApplyKey => $"patchportal-run-{run.RunId:N}-host-{record.Id}-attempt-{record.Attempts}";
+
         /// <summary>Starts the patch job; null when the attempt ended the host or deferred it to a later attempt.</summary>
         private async Task<string?> ApplyAsync()
         {
@@ -134,7 +141,12 @@ public sealed class HostPatcher(
             record.ProgressPercent = 0;
             record.Message = record.Attempts > 1 ? $"Applying updates (attempt {record.Attempts})" : "Applying updates";
             await SaveAsync();
+            return await SendApplyAsync();
+        }
 
+        /// <summary>Sends the current attempt's apply request (again, after an interruption: same key, same job).</summary>
+        private async Task<string?> SendApplyAsync()
+        {
             // The agent knows exact names only: globs and named packages are resolved against this host's pending
             // updates first, as the dry run did, so what approvers saw is what runs.
             IReadOnlyCollection<string>? pending = null;
@@ -156,7 +168,7 @@ public sealed class HostPatcher(
                 return null;
             }
 
-            var accepted = await owner.Agents.ApplyPatchesAsync(Agent, selection, cancellationToken);
+            var accepted = await owner.Agents.ApplyPatchesAsync(Agent, selection, ApplyKey, cancellationToken);
             if (accepted.Failure is { } failure)
             {
                 await AttemptFailedAsync(failure);
@@ -217,7 +229,9 @@ public sealed class HostPatcher(
                         return started.JobId;
                     }
 
-                    return await ApplyAsync();
+                    // Not there (yet): sent again under the attempt's key, so if the first request is only late (a
+                    // node whose claim lapsed mid-request), the agent answers both with one job.
+                    return await SendApplyAsync();
                 }
 
                 if (!IsRetryable(jobs.Failure!) || Now >= deadline)

@@ -42,9 +42,10 @@ public sealed class RunControl(
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var changed = await db.PatchRuns.Where(r => r.Id == runId && r.State == RunState.Running && !r.PauseRequested && r.CancelledBy == null)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.PauseRequested, true).SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
-        return await ConcludeAsync(runId, changed == 1, AuditActions.RunPaused, actor, null,
+        return await ConcludeAsync(db, runId, changed == 1, AuditActions.RunPaused, actor, null,
             "Paused: hosts being patched finish, no new host starts until you resume.", "Only a running run can be paused.", cancellationToken);
     }
 
@@ -52,9 +53,10 @@ public sealed class RunControl(
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var changed = await db.PatchRuns.Where(r => r.Id == runId && (r.State == RunState.Running || r.State == RunState.Paused) && r.PauseRequested)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.PauseRequested, false).SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
-        return await ConcludeAsync(runId, changed == 1, AuditActions.RunResumed, actor, null,
+        return await ConcludeAsync(db, runId, changed == 1, AuditActions.RunResumed, actor, null,
             "Resumed.", "Only a paused run can be resumed.", cancellationToken);
     }
 
@@ -82,6 +84,7 @@ public sealed class RunControl(
         }
 
         // Not started yet: it ends here, with its Hangfire job and the plan.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var cancelledBeforeStart = await db.PatchRuns.Where(r => r.Id == runId && r.State == RunState.Scheduled)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.State, RunState.Cancelled)
@@ -91,13 +94,14 @@ public sealed class RunControl(
                 .SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
         if (cancelledBeforeStart == 1)
         {
+            await CancelPlanAsync(db, run.PlanId, actor.Name, stateReason, cancellationToken);
+            var cancelled = await ConcludeAsync(db, runId, true, AuditActions.RunCancelled, actor, reason, "Cancelled before it started.", "", cancellationToken);
             if (run.HangfireJobId is { } jobId)
             {
-                jobs.Delete(jobId);
+                jobs.Delete(jobId); // after the commit; a job that still fires finds the run Cancelled and does nothing
             }
 
-            await CancelPlanAsync(db, run.PlanId, actor.Name, stateReason, cancellationToken);
-            return await ConcludeAsync(runId, true, AuditActions.RunCancelled, actor, reason, "Cancelled before it started.", "", cancellationToken);
+            return cancelled;
         }
 
         // Under way: the engine stops starting hosts, lets running ones finish and ends the run Cancelled.
@@ -107,7 +111,7 @@ public sealed class RunControl(
                 .SetProperty(r => r.StateReason, stateReason)
                 .SetProperty(r => r.PauseRequested, false)
                 .SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
-        return await ConcludeAsync(runId, changed == 1, AuditActions.RunCancelled, actor, reason,
+        return await ConcludeAsync(db, runId, changed == 1, AuditActions.RunCancelled, actor, reason,
             "Cancelling: hosts being patched finish, the others are skipped.", "Only a scheduled, running or paused run can be cancelled.", cancellationToken);
     }
 
@@ -137,6 +141,7 @@ public sealed class RunControl(
                 $"The window's cutoff ({run.CutoffAt:yyyy-MM-dd HH:mm} UTC) has passed: no host may start in this run any more.", cancellationToken);
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var retried = await db.HostRuns
             .Where(h => h.RunId == runId && (h.State == HostRunState.Failed || h.State == HostRunState.Missed || h.State == HostRunState.Skipped))
             .ExecuteUpdateAsync(s => s
@@ -152,12 +157,14 @@ public sealed class RunControl(
                 .SetProperty(h => h.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
         if (retried == 0)
         {
+            await transaction.RollbackAsync(cancellationToken);
             return await RefuseAsync(runId, AuditActions.RunHostsRetried, actor, "No host of this run failed or was skipped.", cancellationToken);
         }
 
+        var reopened = 0;
         if (RunRules.IsFinal(run.State))
         {
-            var reopened = await db.PatchRuns.Where(r => r.Id == runId && r.State == run.State).ExecuteUpdateAsync(s => s
+            reopened = await db.PatchRuns.Where(r => r.Id == runId && r.State == run.State).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.State, RunState.Running)
                 .SetProperty(r => r.StateReason, (string?)null)
                 .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
@@ -166,13 +173,19 @@ public sealed class RunControl(
             if (reopened == 1)
             {
                 await ReopenPlanAsync(db, run.PlanId, actor.Name, cancellationToken);
-                var jobId = RunScheduler.Enqueue(jobs, runId, now, now);
-                await db.PatchRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
             }
         }
 
-        return await ConcludeAsync(runId, true, AuditActions.RunHostsRetried, actor, null,
+        var result = await ConcludeAsync(db, runId, true, AuditActions.RunHostsRetried, actor, null,
             $"{retried} {(retried == 1 ? "host goes" : "hosts go")} again.", "", cancellationToken, new { Hosts = retried });
+        if (reopened == 1)
+        {
+            // Queued after the commit, so the job finds the run Running.
+            var jobId = RunScheduler.Enqueue(jobs, runId, now, now);
+            await db.PatchRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -220,16 +233,21 @@ public sealed class RunControl(
         }
 
         var rollbackJobId = accepted.Value!.JobId;
-        await db.HostRuns.Where(h => h.Id == hostRunId && h.RollbackJobId == claim).ExecuteUpdateAsync(s => s
-            .SetProperty(h => h.RollbackJobId, rollbackJobId)
-            .SetProperty(h => h.Message, $"Rolling back (agent job {rollbackJobId}), requested by {actor.Name}")
-            .SetProperty(h => h.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.HostRuns.Where(h => h.Id == hostRunId && h.RollbackJobId == claim).ExecuteUpdateAsync(s => s
+                .SetProperty(h => h.RollbackJobId, rollbackJobId)
+                .SetProperty(h => h.Message, $"Rolling back (agent job {rollbackJobId}), requested by {actor.Name}")
+                .SetProperty(h => h.ConcurrencyStamp, Guid.NewGuid()), cancellationToken);
+            await audit.SaveWithAsync(db, AuditEntry.By(actor, AuditActions.RunHostRolledBack, $"run {runId}") with
+            {
+                After = new { Host = record.HostName, record.AgentJobId, RollbackJobId = rollbackJobId },
+            }, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         jobs.Enqueue<HostRollbackJob>(RunsOptions.Queue, j => j.FollowAsync(hostRunId, CancellationToken.None));
         events.Publish(new RunChanged(runId, hostRunId));
-        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.RunHostRolledBack, $"run {runId}") with
-        {
-            After = new { Host = record.HostName, record.AgentJobId, RollbackJobId = rollbackJobId },
-        }, cancellationToken);
         return RunActionResult.Ok($"Rolling back {record.HostName}.");
     }
 
@@ -263,17 +281,24 @@ public sealed class RunControl(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task<RunActionResult> ConcludeAsync(Guid runId, bool done, string action, Actor actor, string? reason, string ok, string refused, CancellationToken cancellationToken, object? details = null)
+    /// <summary>
+    /// Ends an action begun in a transaction on <paramref name="db"/>: done, it commits the change with its audit
+    /// entry; refused, it rolls back and audits the refusal.
+    /// </summary>
+    private async Task<RunActionResult> ConcludeAsync(
+        PortalDbContext db, Guid runId, bool done, string action, Actor actor, string? reason, string ok, string refused, CancellationToken cancellationToken, object? details = null)
     {
         if (!done)
         {
+            await db.Database.RollbackTransactionAsync(cancellationToken);
             return await RefuseAsync(runId, action, actor, refused, cancellationToken);
         }
 
-        await audit.RecordAsync(AuditEntry.By(actor, action, $"run {runId}") with
+        await audit.SaveWithAsync(db, AuditEntry.By(actor, action, $"run {runId}") with
         {
             After = details ?? (reason is null ? null : new { Reason = reason }),
         }, cancellationToken);
+        await db.Database.CommitTransactionAsync(cancellationToken);
         signals.Signal(runId);
         events.Publish(new RunChanged(runId));
         return RunActionResult.Ok(ok);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -154,6 +155,9 @@ public sealed class RunExecutor(
     private async Task<string?> DispatchAsync(RunContext context, string owner, CancellationToken cancellationToken)
     {
         var running = new Dictionary<long, Task>();
+        // Hosts whose work stopped on a database failure (a full disk, a lock): their state in the database is the
+        // last checkpoint that was written, so they are resumed from it after a pause, not marked failed.
+        var resting = new Dictionary<long, DateTimeOffset>();
         var renewed = time.GetUtcNow();
         try
         {
@@ -179,13 +183,18 @@ public sealed class RunExecutor(
                     hosts = await db.HostRuns.AsNoTracking().Where(h => h.RunId == context.RunId).ToListAsync(cancellationToken);
                 }
 
+                foreach (var (id, _) in resting.Where(r => r.Value <= now).ToList())
+                {
+                    resting.Remove(id);
+                }
+
                 // Hosts caught mid-step by a stopped executor are running: they finish whatever else happens.
-                foreach (var host in hosts.Where(h => h.State is HostRunState.Patching or HostRunState.Rebooting && !running.ContainsKey(h.Id)))
+                foreach (var host in hosts.Where(h => h.State is HostRunState.Patching or HostRunState.Rebooting && !running.ContainsKey(h.Id) && !resting.ContainsKey(h.Id)))
                 {
                     running[host.Id] = Start(context, host, cancellationToken);
                 }
 
-                if (running.Count == 0 && !hosts.Any(h => h.State is HostRunState.Pending or HostRunState.Retrying))
+                if (running.Count == 0 && resting.Count == 0 && !hosts.Any(h => h.State is HostRunState.Pending or HostRunState.Retrying))
                 {
                     // Every host has ended (also while paused): a cancel or halt still explains the end, a cutoff does not.
                     return run.CancelledBy is not null
@@ -197,7 +206,7 @@ public sealed class RunExecutor(
                 if (stop is not null)
                 {
                     await EndUnstartedAsync(context, hosts, running, stop, cutoff: run.CancelledBy is null && now >= context.CutoffAt && RunRules.HaltReason(hosts, context.MaxFailures, context.MaxFailuresIsPercent) is null, cancellationToken);
-                    if (running.Count == 0)
+                    if (running.Count == 0 && resting.Count == 0)
                     {
                         return stop;
                     }
@@ -212,11 +221,11 @@ public sealed class RunExecutor(
                     var batch = await AdvanceBatchAsync(context.RunId, run.CurrentBatch, hosts, running, cancellationToken);
                     var changed = false;
                     foreach (var host in hosts
-                        .Where(h => h.BatchNumber <= batch && !running.ContainsKey(h.Id)
+                        .Where(h => h.BatchNumber <= batch && !running.ContainsKey(h.Id) && !resting.ContainsKey(h.Id)
                             && (h.State == HostRunState.Pending || (h.State == HostRunState.Retrying && h.NextAttemptAt <= now)))
                         .OrderBy(h => h.BatchNumber).ThenBy(h => h.HostName, StringComparer.OrdinalIgnoreCase))
                     {
-                        if (running.Count >= options.Value.MaxConcurrentHosts)
+                        if (running.Count + resting.Count >= options.Value.MaxConcurrentHosts)
                         {
                             break;
                         }
@@ -237,7 +246,7 @@ public sealed class RunExecutor(
                     }
                 }
 
-                await WaitAsync(context, hosts, running, wake, now, cancellationToken);
+                await WaitAsync(context, hosts, running, resting, wake, now, cancellationToken);
             }
         }
         finally
@@ -348,10 +357,12 @@ public sealed class RunExecutor(
     }
 
     /// <summary>Sleeps until a host finishes, an operator acts, a retry falls due, the cutoff comes, or the next tick.</summary>
-    private async Task WaitAsync(RunContext context, List<HostRun> hosts, Dictionary<long, Task> running, Task wake, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task WaitAsync(
+        RunContext context, List<HostRun> hosts, Dictionary<long, Task> running, Dictionary<long, DateTimeOffset> resting, Task wake, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var until = now + TimeSpan.FromSeconds(options.Value.PollSeconds);
-        foreach (var due in hosts.Where(h => h.State == HostRunState.Retrying && h.NextAttemptAt is not null && !running.ContainsKey(h.Id)).Select(h => h.NextAttemptAt!.Value))
+        foreach (var due in hosts.Where(h => h.State == HostRunState.Retrying && h.NextAttemptAt is not null && !running.ContainsKey(h.Id)).Select(h => h.NextAttemptAt!.Value)
+            .Concat(resting.Values))
         {
             until = due < until ? due : until;
         }
@@ -370,7 +381,18 @@ public sealed class RunExecutor(
         foreach (var (id, task) in running.Where(r => r.Value.IsCompleted).ToList())
         {
             running.Remove(id);
-            if (task.Exception is { } crash)
+            if (task.Exception is { } database && database.InnerExceptions.All(e => e is DbException or DbUpdateException))
+            {
+                // The database refused a checkpoint: what the host really did (an agent job may be running) is known to
+                // the agent, not to this record. Resumed from its last written state after a pause (following its job,
+                // or finding it through the agent's job list and the attempt's idempotency key).
+                var host = hosts.FirstOrDefault(h => h.Id == id);
+                var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.PollSeconds);
+                RunsLog.HostCheckpointFailed(logger, database.GetBaseException(), context.RunId,
+                    host?.HostName ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture), retryAt);
+                resting[id] = retryAt;
+            }
+            else if (task.Exception is { } crash)
             {
                 // A bug or a database failure in one host's work must not stop the run or hide the host.
                 var host = hosts.FirstOrDefault(h => h.Id == id);

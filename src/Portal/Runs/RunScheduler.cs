@@ -206,9 +206,14 @@ public sealed class RunScheduler(
             Message = $"Run scheduled for {occurrence.Start:yyyy-MM-dd HH:mm} UTC ({occurrence.Description}); no host starts after {occurrence.CutoffAt:yyyy-MM-dd HH:mm} UTC.",
         });
 
+        var scheduled = new AuditEntry(AuditActions.PlanScheduled, actor, plan.Name)
+        {
+            Before = new { State = from.ToString() },
+            After = new { State = nameof(PlanState.Scheduled), RunId = run.Id, run.OccurrenceStart, run.CutoffAt },
+        };
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await audit.SaveWithAsync(db, scheduled, cancellationToken);
         }
         catch (DbUpdateException)
         {
@@ -229,11 +234,6 @@ public sealed class RunScheduler(
             await db.PatchRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, run.HangfireJobId), cancellationToken);
         }
 
-        await audit.RecordAsync(new AuditEntry(AuditActions.PlanScheduled, actor, plan.Name)
-        {
-            Before = new { State = from.ToString() },
-            After = new { State = nameof(PlanState.Scheduled), RunId = run.Id, run.OccurrenceStart, run.CutoffAt },
-        }, cancellationToken);
         RunsLog.Scheduled(logger, run.Id, plan.Id, run.OccurrenceStart);
         events.Publish(new RunChanged(run.Id));
         return run;

@@ -46,6 +46,9 @@ internal static partial class RunsLog
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: work on host {Host} failed unexpectedly")]
     public static partial void HostCrashed(ILogger logger, Exception exception, Guid runId, string host);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: the database refused a checkpoint of host {Host}; it resumes from its last saved state at {RetryAt}")]
+    public static partial void HostCheckpointFailed(ILogger logger, Exception exception, Guid runId, string host, DateTimeOffset retryAt);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} ({State}) had no executor; Hangfire job {JobId} resumes it")]
     public static partial void Resumed(ILogger logger, Guid runId, RunState state, string jobId);
 

@@ -117,8 +117,7 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
         }
 
         db.Blackouts.Add(blackout);
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.BlackoutCreated, actor, blackout.Name, null, State(blackout), cancellationToken);
+        await SaveAsync(db, AuditActions.BlackoutCreated, actor, blackout.Name, null, State(blackout), cancellationToken);
         changes.Publish(new CalendarChanged(blackout.Id, "blackout"));
         return CalendarChangeResult.Ok(blackout.Id);
     }
@@ -151,8 +150,7 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
             return CalendarChangeResult.Ok(blackoutId);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.BlackoutEdited, actor, blackout.Name, before, after, cancellationToken);
+        await SaveAsync(db, AuditActions.BlackoutEdited, actor, blackout.Name, before, after, cancellationToken);
         changes.Publish(new CalendarChanged(blackout.Id, "blackout"));
         return CalendarChangeResult.Ok(blackoutId);
     }
@@ -168,8 +166,7 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
 
         var before = State(blackout);
         db.Blackouts.Remove(blackout);
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.BlackoutDeleted, actor, blackout.Name, before, null, cancellationToken);
+        await SaveAsync(db, AuditActions.BlackoutDeleted, actor, blackout.Name, before, null, cancellationToken);
         changes.Publish(new CalendarChanged(blackout.Id, "blackout"));
         return CalendarChangeResult.Ok(blackoutId);
     }
@@ -205,8 +202,9 @@ public sealed class BlackoutCatalog(IDbContextFactory<PortalDbContext> factory, 
     private static BlackoutAuditState State(Blackout blackout) =>
         new(blackout.Name, blackout.Reason, blackout.StartsAt, blackout.EndsAt, blackout.AppliesToAll ? "everything" : Describe(blackout));
 
-    private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
+    /// <summary>Saves the changes pending in <paramref name="db"/> with the audit entry that records them, in one transaction.</summary>
+    private Task<long> SaveAsync(PortalDbContext db, string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
+        audit.SaveWithAsync(db, AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
 
     private sealed record BlackoutAuditState(string Name, string? Reason, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string Targets);
 }

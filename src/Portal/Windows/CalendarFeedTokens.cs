@@ -36,8 +36,7 @@ public sealed class CalendarFeedTokens(IDbContextFactory<PortalDbContext> factor
         var token = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var replaced = user.CalendarFeedTokenHash is not null;
         user.CalendarFeedTokenHash = Hash(token);
-        await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.CalendarFeedTokenIssued, actor.Name) with
+        await audit.SaveWithAsync(db, AuditEntry.By(actor, AuditActions.CalendarFeedTokenIssued, actor.Name) with
         {
             Before = new { hadToken = replaced },
             After = new { hasToken = true, revokedPrevious = replaced },

@@ -143,8 +143,7 @@ public sealed class WindowCatalog(
         window.CreatedAt = window.UpdatedAt = time.GetUtcNow();
         window.CreatedBy = actor.Name;
         db.MaintenanceWindows.Add(window);
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.WindowCreated, actor, window.Name, null, WindowAuditState.Of(window), cancellationToken);
+        await SaveAsync(db, AuditActions.WindowCreated, actor, window.Name, null, WindowAuditState.Of(window), cancellationToken);
         changes.Publish(new CalendarChanged(window.Id, "window"));
         return CalendarChangeResult.Ok(window.Id);
     }
@@ -193,8 +192,7 @@ public sealed class WindowCatalog(
         }
 
         window.UpdatedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
-        await RecordAsync(AuditActions.WindowEdited, actor, window.Name, before, after, cancellationToken);
+        await SaveAsync(db, AuditActions.WindowEdited, actor, window.Name, before, after, cancellationToken);
         changes.Publish(new CalendarChanged(window.Id, "window"));
         return CalendarChangeResult.Ok(windowId);
     }
@@ -221,15 +219,21 @@ public sealed class WindowCatalog(
         db.MaintenanceWindows.Remove(window);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await SaveAsync(db, AuditActions.WindowDeleted, actor, window.Name, before, null, cancellationToken);
         }
         catch (DbUpdateException)
         {
-            // A plan chose this window between the check and the delete; the Restrict key refused it.
+            // A plan chose this window between the check and the delete, and the Restrict key refused it; anything
+            // else (a full disk, a lock) is not that, and is thrown as it is.
+            db.ChangeTracker.Clear();
+            if (!await db.PatchPlans.AnyAsync(p => p.WindowId == windowId, cancellationToken))
+            {
+                throw;
+            }
+
             return CalendarChangeResult.Fail($"The window '{window.Name}' cannot be deleted: a plan now uses it.");
         }
 
-        await RecordAsync(AuditActions.WindowDeleted, actor, window.Name, before, null, cancellationToken);
         changes.Publish(new CalendarChanged(window.Id, "window"));
         return CalendarChangeResult.Ok(windowId);
     }
@@ -262,8 +266,9 @@ public sealed class WindowCatalog(
     private static bool Same(WindowAuditState a, WindowAuditState b) =>
         System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
 
-    private Task<long> RecordAsync(string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
+    /// <summary>Saves the changes pending in <paramref name="db"/> with the audit entry that records them, in one transaction.</summary>
+    private Task<long> SaveAsync(PortalDbContext db, string action, Actor actor, string target, object? before, object? after, CancellationToken cancellationToken) =>
+        audit.SaveWithAsync(db, AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
 }
 
 /// <summary>Loading and replacing the target collections of windows and blackouts.</summary>

@@ -132,7 +132,7 @@ public sealed class AgentClientTests : IAsyncLifetime
         AgentCallResult<JobAccepted> accepted;
         using (RequestContext.Begin(NullLogger.Instance, "e2e-approval.42"))
         {
-            accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+            accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
         }
 
         var job = await Client.GetJobAsync(_endpoint, accepted.Value!.JobId, CancellationToken.None);
@@ -144,7 +144,7 @@ public sealed class AgentClientTests : IAsyncLifetime
     [Fact]
     public async Task FollowJob_StreamsStatusThenCompletes_WhenThePatchJobFinishes()
     {
-        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
         Assert.True(accepted.Succeeded, accepted.Failure?.Message);
 
         var events = await FollowAsync(accepted.Value!.JobId);
@@ -159,7 +159,7 @@ public sealed class AgentClientTests : IAsyncLifetime
     [Fact]
     public async Task FollowJob_CompletesAtOnce_WhenTheJobFinishedBeforeFollowing()
     {
-        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
         var jobId = accepted.Value!.JobId;
         await Wait.UntilAsync(async () => (await Client.GetJobAsync(_endpoint, jobId, CancellationToken.None)).Value?.Status == "completed",
             TimeSpan.FromSeconds(60), "the job to finish");
@@ -173,7 +173,7 @@ public sealed class AgentClientTests : IAsyncLifetime
     [Fact]
     public async Task FollowJob_EndsWithStreamLost_WhenTheAgentGoesAway()
     {
-        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
         var following = FollowAsync(accepted.Value!.JobId);
         await Wait.UntilAsync(() => Task.FromResult(_agent.Output.Any(line => line.Contains(accepted.Value.JobId, StringComparison.Ordinal)) || following.IsCompleted),
             TimeSpan.FromSeconds(30), "the agent to log the job");
@@ -189,7 +189,7 @@ public sealed class AgentClientTests : IAsyncLifetime
     public async Task RollbackJob_RestoresThePendingUpdates_WhenThePatchJobIsUndone()
     {
         var pending = (await Client.ListPatchesAsync(_endpoint, CancellationToken.None)).Value!.Count;
-        var applied = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var applied = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
         Assert.IsType<AgentJobCompleted>((await FollowAsync(applied.Value!.JobId))[^1]);
 
         var rollback = await Client.RollbackJobAsync(_endpoint, applied.Value.JobId, CancellationToken.None);
@@ -203,9 +203,9 @@ public sealed class AgentClientTests : IAsyncLifetime
     [Fact]
     public async Task ListJobs_ReturnsPatchJobsNewestFirst_WhenTheAgentRanSome()
     {
-        var first = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var first = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
         Assert.IsType<AgentJobCompleted>((await FollowAsync(first.Value!.JobId))[^1]);
-        var second = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var second = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
         Assert.IsType<AgentJobCompleted>((await FollowAsync(second.Value!.JobId))[^1]);
 
         var jobs = await Client.ListJobsAsync(_endpoint, "patch_apply", 10, CancellationToken.None);
@@ -218,7 +218,7 @@ public sealed class AgentClientTests : IAsyncLifetime
     [Fact]
     public async Task CancelJob_CancelsTheRunningJob()
     {
-        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, CancellationToken.None);
+        var accepted = await Client.ApplyPatchesAsync(_endpoint, PatchSelection.All, null, CancellationToken.None);
 
         var cancelled = await Client.CancelJobAsync(_endpoint, accepted.Value!.JobId, CancellationToken.None);
 

@@ -5,8 +5,8 @@ namespace PatchPortal.Tests.E2E.Bench;
 
 /// <summary>
 /// The benchmark suite's smoke mode (tiny sizes, fractions of a second per figure), so the bench cannot rot: it starts
-/// real agents, nginx, the portal and a browser, and fails when an agent does not answer, a load run has errors or a
-/// figure is missing.
+/// real agents, nginx, the portal and a browser, and fails when an agent does not answer, a load run has errors, a
+/// figure is missing, or a user's request fails during the short soak.
 /// </summary>
 public sealed class BenchSmokeTests
 {
@@ -41,6 +41,7 @@ public sealed class BenchSmokeTests
         Assert.True(process.ExitCode == 0, $"the bench's smoke run failed ({process.ExitCode}):\n{await stdout}\n{await stderr}\n{text}");
         Assert.Contains("agent / nginx", text, StringComparison.Ordinal);
         Assert.Contains("Fleet fan-out", text, StringComparison.Ordinal);
+        Assert.Contains("## Soak", text, StringComparison.Ordinal);
         Assert.DoesNotContain("## Problems", text, StringComparison.Ordinal);
     }
 }

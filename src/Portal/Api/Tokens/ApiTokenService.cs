@@ -146,8 +146,7 @@ public sealed class ApiTokenService(IDbContextFactory<PortalDbContext> factory, 
             ExpiresAt = now.AddDays(request.ExpiresInDays),
         };
         db.ApiTokens.Add(token);
-        await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.ApiTokenCreated, $"token {name}") with
+        await audit.SaveWithAsync(db, AuditEntry.By(actor, AuditActions.ApiTokenCreated, $"token {name}") with
         {
             After = new { name, prefix = token.Prefix, scopes = Describe(token.Scopes), expiresAt = token.ExpiresAt },
         }, cancellationToken);
@@ -192,8 +191,7 @@ public sealed class ApiTokenService(IDbContextFactory<PortalDbContext> factory, 
 
         found.Token.RevokedAt = time.GetUtcNow();
         found.Token.RevokedBy = actor.Name;
-        await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(AuditEntry.By(actor, AuditActions.ApiTokenRevoked, $"token {found.Token.Name}") with
+        await audit.SaveWithAsync(db, AuditEntry.By(actor, AuditActions.ApiTokenRevoked, $"token {found.Token.Name}") with
         {
             Before = new { owner = found.UserName, name = found.Token.Name, prefix = found.Token.Prefix, revoked = false },
             After = new { revoked = true },

@@ -91,14 +91,13 @@ public sealed class CertificateAdministration(
 
         certificate.RevokedAt = time.GetUtcNow();
         certificate.RevocationReason = reason;
-        await db.SaveChangesAsync(cancellationToken);
-        revoked.Add(certificate.Fingerprint);
-        await audit.RecordAsync(new AuditEntry(EnrollmentAuditActions.CertificateRevoked, actor, certificate.Subject)
+        await audit.SaveWithAsync(db, new AuditEntry(EnrollmentAuditActions.CertificateRevoked, actor, certificate.Subject)
         {
             SourceAddress = sourceAddress,
             Before = new { fingerprint = certificate.Fingerprint, revoked = false },
             After = new { fingerprint = certificate.Fingerprint, revoked = true, reason },
         }, cancellationToken);
+        revoked.Add(certificate.Fingerprint);
         if (certificate.HostId is { } hostId)
         {
             hosts.Publish(new HostChanged(hostId, "certificate revoked"));

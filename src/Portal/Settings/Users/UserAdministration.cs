@@ -86,7 +86,8 @@ public sealed class UserAdministration(
 
         email = email.Trim();
         await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var (users, db) = Services(scope);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await users.FindByEmailAsync(email) is not null)
         {
             return UserChangeResult.Fail($"A user with the email {email} already exists.");
@@ -103,11 +104,10 @@ public sealed class UserAdministration(
         var added = await users.AddToRoleAsync(user, role);
         if (!added.Succeeded)
         {
-            await users.DeleteAsync(user);
-            return UserChangeResult.Fail(Describe(added));
+            return UserChangeResult.Fail(Describe(added)); // the transaction rolls the new user back
         }
 
-        await RecordAsync(AuditActions.UserCreated, actor, email, null, new { email, role }, cancellationToken);
+        await CommitAsync(db, AuditActions.UserCreated, actor, email, null, new { email, role }, cancellationToken);
         return UserChangeResult.Ok(password);
     }
 
@@ -120,7 +120,8 @@ public sealed class UserAdministration(
         }
 
         await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var (users, db) = Services(scope);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await users.FindByIdAsync(userId) is not { } user)
         {
             return UserChangeResult.Fail("The user no longer exists.");
@@ -146,7 +147,7 @@ public sealed class UserAdministration(
 
         // A new stamp ends the user's current sessions within the revalidation interval.
         await users.UpdateSecurityStampAsync(user);
-        await RecordAsync(AuditActions.UserRoleChanged, actor, user.Email, new { roles = before }, new { roles = new[] { role } }, cancellationToken);
+        await CommitAsync(db, AuditActions.UserRoleChanged, actor, user.Email, new { roles = before }, new { roles = new[] { role } }, cancellationToken);
         return UserChangeResult.Ok();
     }
 
@@ -154,7 +155,8 @@ public sealed class UserAdministration(
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var (users, db) = Services(scope);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await users.FindByIdAsync(userId) is not { } user)
         {
             return UserChangeResult.Fail("The user no longer exists.");
@@ -178,7 +180,7 @@ public sealed class UserAdministration(
         }
 
         await users.UpdateSecurityStampAsync(user);
-        await RecordAsync(AuditActions.UserLocked, actor, user.Email, new { lockedUntil = before }, new { lockedUntil = "indefinitely" }, cancellationToken);
+        await CommitAsync(db, AuditActions.UserLocked, actor, user.Email, new { lockedUntil = before }, new { lockedUntil = "indefinitely" }, cancellationToken);
         return UserChangeResult.Ok();
     }
 
@@ -186,7 +188,8 @@ public sealed class UserAdministration(
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var (users, db) = Services(scope);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await users.FindByIdAsync(userId) is not { } user)
         {
             return UserChangeResult.Fail("The user no longer exists.");
@@ -204,7 +207,7 @@ public sealed class UserAdministration(
             return UserChangeResult.Fail(Describe(result));
         }
 
-        await RecordAsync(AuditActions.UserUnlocked, actor, user.Email, new { lockedUntil = before }, new { lockedUntil = (DateTimeOffset?)null }, cancellationToken);
+        await CommitAsync(db, AuditActions.UserUnlocked, actor, user.Email, new { lockedUntil = before }, new { lockedUntil = (DateTimeOffset?)null }, cancellationToken);
         return UserChangeResult.Ok();
     }
 
@@ -213,7 +216,8 @@ public sealed class UserAdministration(
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var (users, db) = Services(scope);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await users.FindByIdAsync(userId) is not { } user)
         {
             return UserChangeResult.Fail("The user no longer exists.");
@@ -228,19 +232,23 @@ public sealed class UserAdministration(
         }
 
         // The password itself is never recorded, only that it changed.
-        await RecordAsync(AuditActions.UserPasswordReset, actor, user.Email, null, new { passwordChanged = true }, cancellationToken);
+        await CommitAsync(db, AuditActions.UserPasswordReset, actor, user.Email, null, new { passwordChanged = true }, cancellationToken);
         return UserChangeResult.Ok(password);
     }
 
     private static bool IsSelf(PortalUser user, Actor actor) =>
         string.Equals(user.UserName, actor.Name, StringComparison.OrdinalIgnoreCase);
 
-    private Task<long> RecordAsync(string action, Actor actor, string? target, object? before, object? after, CancellationToken cancellationToken) =>
-        audit.RecordAsync(AuditEntry.By(actor, action, target) with
-        {
-            Before = before,
-            After = after,
-        }, cancellationToken);
+    /// <summary>The scope's user manager and the context its store saves through, so a change can share one transaction.</summary>
+    private static (UserManager<PortalUser> Users, PortalDbContext Db) Services(AsyncServiceScope scope) =>
+        (scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>(), scope.ServiceProvider.GetRequiredService<PortalDbContext>());
+
+    /// <summary>Commits the change the user manager saved in <paramref name="db"/>'s transaction, with its audit entry.</summary>
+    private async Task CommitAsync(PortalDbContext db, string action, Actor actor, string? target, object? before, object? after, CancellationToken cancellationToken)
+    {
+        await audit.SaveWithAsync(db, AuditEntry.By(actor, action, target) with { Before = before, After = after }, cancellationToken);
+        await db.Database.CommitTransactionAsync(cancellationToken);
+    }
 
     private static string Describe(IdentityResult result) => string.Join(" ", result.Errors.Select(e => e.Description));
 }

@@ -27,6 +27,9 @@ internal sealed class InventoryDatabase : IDbContextFactory<PortalDbContext>, ID
 
     public string Directory { get; }
 
+    /// <summary>Interceptors every context from this factory gets (faults a test injects).</summary>
+    public List<IInterceptor> Interceptors { get; } = [];
+
     /// <summary>Every SQL command executed through this factory's contexts, in order.</summary>
     public IReadOnlyList<string> Sql
     {
@@ -64,6 +67,7 @@ internal sealed class InventoryDatabase : IDbContextFactory<PortalDbContext>, ID
         var options = new DbContextOptionsBuilder<SqlitePortalDbContext>()
             .UseSqlite(_connectionString)
             .LogTo(Record, [RelationalEventId.CommandExecuted])
+            .AddInterceptors(Interceptors)
             .Options;
         return new SqlitePortalDbContext(options);
     }

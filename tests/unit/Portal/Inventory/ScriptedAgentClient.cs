@@ -19,6 +19,11 @@ internal sealed class ScriptedAgentClient : IAgentClient
     /// <summary>The selections dry runs and applies were asked for, in order.</summary>
     public IReadOnlyList<(Guid HostId, PatchSelection Selection)> Selections => [.. _selections];
 
+    private readonly ConcurrentQueue<(Guid HostId, string? Key)> _applyKeys = new();
+
+    /// <summary>The Idempotency-Key of each apply request, in order.</summary>
+    public IReadOnlyList<(Guid HostId, string? Key)> ApplyKeys => [.. _applyKeys];
+
     public AgentScript For(Guid hostId) => _scripts.GetOrAdd(hostId, _ => new AgentScript());
 
     public Task<AgentCallResult<HealthResponse>> GetHealthAsync(AgentEndpoint agent, CancellationToken cancellationToken) =>
@@ -44,9 +49,10 @@ internal sealed class ScriptedAgentClient : IAgentClient
         return await Answer(agent, "dry-run", s => s.DryRun);
     }
 
-    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    public Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, string? idempotencyKey, CancellationToken cancellationToken)
     {
         _selections.Enqueue((agent.HostId, selection));
+        _applyKeys.Enqueue((agent.HostId, idempotencyKey));
         return Answer(agent, "apply", s => s.Apply);
     }
 

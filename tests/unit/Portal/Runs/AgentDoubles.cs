@@ -17,7 +17,7 @@ internal class DelegatingAgentClient(IAgentClient inner) : IAgentClient
 
     public Task<AgentCallResult<DryRunManifest>> DryRunPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken) => inner.DryRunPatchesAsync(agent, selection, cancellationToken);
 
-    public virtual Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken) => inner.ApplyPatchesAsync(agent, selection, cancellationToken);
+    public virtual Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, string? idempotencyKey, CancellationToken cancellationToken) => inner.ApplyPatchesAsync(agent, selection, idempotencyKey, cancellationToken);
 
     public virtual Task<AgentCallResult<JobDetail>> GetJobAsync(AgentEndpoint agent, string jobId, CancellationToken cancellationToken) => inner.GetJobAsync(agent, jobId, cancellationToken);
 
@@ -35,19 +35,19 @@ internal class DelegatingAgentClient(IAgentClient inner) : IAgentClient
 /// <summary>Records the selection the run asks agents to apply.</summary>
 internal sealed class SelectionRecorder(IAgentClient inner, Action<PatchSelection> seen) : DelegatingAgentClient(inner)
 {
-    public override Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    public override Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, string? idempotencyKey, CancellationToken cancellationToken)
     {
         seen(selection);
-        return base.ApplyPatchesAsync(agent, selection, cancellationToken);
+        return base.ApplyPatchesAsync(agent, selection, idempotencyKey, cancellationToken);
     }
 }
 
 /// <summary>One host's apply calls answer in turn from <paramref name="next"/>.</summary>
 internal sealed class ApplySequence(ScriptedAgentClient inner, Guid hostId, Func<AgentCallResult<JobAccepted>> next) : DelegatingAgentClient(inner)
 {
-    public override async Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, CancellationToken cancellationToken)
+    public override async Task<AgentCallResult<JobAccepted>> ApplyPatchesAsync(AgentEndpoint agent, PatchSelection selection, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var scripted = await base.ApplyPatchesAsync(agent, selection, cancellationToken);
+        var scripted = await base.ApplyPatchesAsync(agent, selection, idempotencyKey, cancellationToken);
         return agent.HostId == hostId ? next() : scripted;
     }
 }

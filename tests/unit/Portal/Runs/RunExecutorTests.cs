@@ -191,7 +191,7 @@ public sealed class RunExecutorTests : IDisposable
     }
 
     [Fact]
-    public async Task ExecuteAsync_AppliesAgain_WhenInterruptedRequestNeverReachedAgent()
+    public async Task ExecuteAsync_AppliesAgainUnderTheSameKey_WhenInterruptedRequestNeverReachedAgent()
     {
         var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"]);
         await StartedEarlierAsync(run, hosts[0], h =>
@@ -204,6 +204,56 @@ public sealed class RunExecutorTests : IDisposable
         await _harness.ExecuteAsync(run.Id);
 
         Assert.Equal(["jobs patch_apply", "apply", "follow job-1", "system-info"], _harness.CallsTo(hosts[0]));
+        // The same attempt sent again, not a new one: if the first request is only late (a node whose claim lapsed
+        // mid-request), the agent answers it with the job this one started.
+        var host = Assert.Single(await _harness.Database.HostRunsAsync(run.Id));
+        Assert.Equal(1, host.Attempts);
+        Assert.Equal($"patchportal-run-{run.Id:N}-host-{host.Id}-attempt-1", Assert.Single(_harness.Agents.ApplyKeys).Key);
+    }
+
+    /// <summary>The checkpoint that records the agent's job id: the write a full disk refuses in the tests below.</summary>
+    private static bool JobStartedCheckpoint(string sql) =>
+        sql.Contains("UPDATE \"HostRuns\"", StringComparison.Ordinal) && sql.Contains("\"AgentJobId\" = ", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task ExecuteAsync_FollowsTheAgentsJobWithoutApplyingAgain_WhenTheDiskIsFullAtTheJobStartedCheckpoint()
+    {
+        var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"]);
+        // The disk is full for two writes: the checkpoint after the agent accepted the job, and the same checkpoint when
+        // the resumed host finds the job in the agent's list.
+        var full = new Data.SqliteCommandFault(JobStartedCheckpoint, times: 2) { Armed = true };
+        _harness.Database.Interceptors.Add(full);
+        _harness.Agents.For(hosts[0].Id).Jobs = AgentCallResult.Ok<IReadOnlyList<JobSummary>>(
+        [
+            new JobSummary { JobId = "job-1", Operation = JobOperations.PatchApply, Status = JobStatuses.Running, CreatedAt = RunHarness.Start.AddDays(1), UpdatedAt = RunHarness.Start },
+        ]);
+
+        await _harness.ExecuteAsync(run.Id);
+
+        Assert.Equal(2, full.Refused);
+        Assert.Equal(["apply", "jobs patch_apply", "jobs patch_apply", "follow job-1", "system-info"], _harness.CallsTo(hosts[0]));
+        var host = Assert.Single(await _harness.Database.HostRunsAsync(run.Id));
+        Assert.Equal((HostRunState.Succeeded, 1, "job-1"), (host.State, host.Attempts, host.AgentJobId));
+        Assert.Equal(RunState.Succeeded, (await _harness.Database.GetRunAsync(run.Id)).State);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_SendsTheSameAttemptAgain_WhenTheDiskWasFullAndTheAgentListsNoJob()
+    {
+        // An agent whose job list does not show the job (an older agent, or a list cut short): the attempt is sent again
+        // under its idempotency key, which a current agent answers with the job the first request started.
+        var (_, run, hosts) = await _harness.ScheduledRunAsync(["web-1"]);
+        var full = new Data.SqliteCommandFault(JobStartedCheckpoint, times: 1) { Armed = true };
+        _harness.Database.Interceptors.Add(full);
+
+        await _harness.ExecuteAsync(run.Id);
+
+        Assert.Equal(["apply", "jobs patch_apply", "apply", "follow job-1", "system-info"], _harness.CallsTo(hosts[0]));
+        var keys = _harness.Agents.ApplyKeys.Select(k => k.Key).ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.Equal(keys[0], keys[1]);
+        var host = Assert.Single(await _harness.Database.HostRunsAsync(run.Id));
+        Assert.Equal((HostRunState.Succeeded, 1), (host.State, host.Attempts));
     }
 
     [Fact]

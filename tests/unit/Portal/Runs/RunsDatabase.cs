@@ -14,6 +14,8 @@ internal sealed class RunsDatabase : IDbContextFactory<PortalDbContext>, IDispos
 
     public int SqlCount => _database.SqlCount;
 
+    public List<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor> Interceptors => _database.Interceptors;
+
     public PortalDbContext CreateDbContext() => _database.CreateDbContext();
 
     public Task<ManagedHost> AddHostAsync(string name, bool enrolled = true) => _database.AddHostAsync(name, enrolled);
