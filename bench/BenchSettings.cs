@@ -36,7 +36,7 @@ public sealed record BenchSettings
 
     public int HostListHosts { get; init; } = 5000;
 
-    /// <summary>The soak: a run over this many simulated hosts while <see cref="SoakUsers"/> browse for <see cref="SoakDuration"/>.</summary>
+    /// <summary>The soak: a run over this many simulated hosts while <see cref="SoakUsers"/> browse before, during and after it.</summary>
     public int SoakHosts { get; init; } = 1000;
 
     public int SoakConcurrency { get; init; } = 20;
@@ -46,7 +46,13 @@ public sealed record BenchSettings
 
     public int SoakUsers { get; init; } = 3;
 
-    public TimeSpan SoakDuration { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>How long the users browse before the run starts (the portal warms up), and after it ended (memory is judged then).</summary>
+    public TimeSpan SoakBefore { get; init; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan SoakAfter { get; init; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>The bound on the whole soak: a run still going by then is reported, not waited for.</summary>
+    public TimeSpan SoakLimit { get; init; } = TimeSpan.FromMinutes(25);
 
     public int SoakSampleSeconds { get; init; } = 2;
 
@@ -73,7 +79,9 @@ public sealed record BenchSettings
         SoakConcurrency = 4,
         SoakJobDurationMs = 500,
         SoakUsers = 1,
-        SoakDuration = TimeSpan.FromSeconds(25),
+        SoakBefore = TimeSpan.FromSeconds(3),
+        SoakAfter = TimeSpan.FromSeconds(12),
+        SoakLimit = TimeSpan.FromMinutes(2),
         SoakSampleSeconds = 1,
     };
 }

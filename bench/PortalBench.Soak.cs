@@ -11,16 +11,17 @@ namespace PatchPortal.Bench;
 
 /// <summary>
 /// The soak (issue 7): a run over <see cref="BenchSettings.SoakHosts"/> simulated hosts while signed-in users browse
-/// the portal in real browsers for <see cref="BenchSettings.SoakDuration"/>, with the portal's memory sampled
-/// throughout. It passes when no user request fails, every host of the run succeeds, and memory is flat: what the
-/// portal holds in the last quarter of the soak is not more than in its second quarter (after warm-up) plus a margin.
-/// Bounded (a fixed duration) and loopback only.
+/// the portal in real browsers, before, during and for <see cref="BenchSettings.SoakAfter"/> after the run, with the
+/// portal's memory sampled throughout. It passes when no user request fails, every host of the run succeeds, and
+/// memory is flat once the fleet's work is done: while the users go on browsing, the last third of that period holds no
+/// more than its first third plus a margin (growth during the run is reported beside it). Bounded
+/// (<see cref="BenchSettings.SoakLimit"/>) and loopback only.
 /// </summary>
 public sealed partial class PortalBench
 {
-    /// <summary>Memory may rise this much (fraction, then MiB) from the second quarter to the last and still count as flat.</summary>
-    private const double FlatFraction = 0.10;
-    private const double FlatMarginMiB = 32;
+    /// <summary>Memory may rise this much (fraction, then MiB) across the browsing after the run and still count as flat.</summary>
+    private const double FlatFraction = 0.05;
+    private const double FlatMarginMiB = 16;
 
     private sealed record MemorySample(double Seconds, double RssMiB, double ManagedMiB);
 
@@ -104,16 +105,12 @@ public sealed partial class PortalBench
             });
 
             // Users browse for a while before the run starts, so the run's own memory shows against a warm portal.
-            await Task.Delay(settings.SoakDuration / 8);
+            await Task.Delay(settings.SoakBefore);
             var runStarted = clock.Elapsed;
             await StartNowAsync(dataDir, runId);
-            var run = await WaitForSoakRunAsync(portal, dataDir, runId, clock, settings.SoakDuration);
+            var run = await WaitForSoakRunAsync(portal, dataDir, runId, clock, settings.SoakLimit - settings.SoakAfter);
             var runEnded = clock.Elapsed;
-            var remaining = settings.SoakDuration - clock.Elapsed;
-            if (remaining > TimeSpan.Zero)
-            {
-                await Task.Delay(remaining);
-            }
+            await Task.Delay(settings.SoakAfter);
 
             await stop.CancelAsync();
             await Task.WhenAll(users);
@@ -251,7 +248,7 @@ public sealed partial class PortalBench
 
                 if (clock.Elapsed > limit || portal.HasExited)
                 {
-                    report.Problem($"soak: the run did not finish within the soak's {limit} (state {run.State}); the portal's last words: {string.Join(" | ", portal.Output.Split(Environment.NewLine).TakeLast(6))}");
+                    report.Problem($"soak: the run did not finish within {limit} (state {run.State}); the portal's last words: {string.Join(" | ", portal.Output.Split(Environment.NewLine).TakeLast(6))}");
                     return run;
                 }
             }
@@ -270,18 +267,27 @@ public sealed partial class PortalBench
             succeeded = await db.HostRuns.CountAsync(h => h.RunId == run.Id && h.State == HostRunState.Succeeded);
         }
 
-        static double Median(IEnumerable<double> values) => AgentBench.Median(values.Where(v => !double.IsNaN(v)).ToList());
+        static double Median(IEnumerable<double> values)
+        {
+            var known = values.Where(v => !double.IsNaN(v)).ToList();
+            return known.Count == 0 ? double.NaN : AgentBench.Median(known);
+        }
+
         var quarter = total.TotalSeconds / 4;
         double InQuarter(int q, Func<MemorySample, double> value) => Median(samples.Where(s => s.Seconds >= quarter * (q - 1) && s.Seconds < quarter * q).Select(value));
-        var rssSecond = InQuarter(2, s => s.RssMiB);
-        var rssLast = InQuarter(4, s => s.RssMiB);
-        var heapSecond = InQuarter(2, s => s.ManagedMiB);
-        var heapLast = InQuarter(4, s => s.ManagedMiB);
+        // After the run: the users go on browsing; its first and last thirds are compared.
+        var after = (total - runEnded).TotalSeconds;
+        double AfterRun(int third, Func<MemorySample, double> value) => Median(samples
+            .Where(s => s.Seconds >= runEnded.TotalSeconds + after / 3 * (third - 1) && s.Seconds < runEnded.TotalSeconds + after / 3 * third).Select(value));
+        var rssSecond = AfterRun(1, s => s.RssMiB);
+        var rssLast = AfterRun(3, s => s.RssMiB);
+        var heapSecond = AfterRun(1, s => s.ManagedMiB);
+        var heapLast = AfterRun(3, s => s.ManagedMiB);
         var flat = rssLast <= rssSecond * (1 + FlatFraction) + FlatMarginMiB;
         var navigation = tally.NavigationMs.Order().ToArray();
 
         report.Heading("## Soak: a run over a simulated fleet while users browse");
-        report.Line(FormattableString.Invariant($"The built portal on SQLite; **{hosts} simulated hosts served by {processes} real agent processes** (as in the fleet figures), concurrency limit {settings.SoakConcurrency}, {settings.SoakJobDurationMs} ms per job. {settings.SoakUsers} users, each a signed-in headless Chromium context of its own, visit the dashboard, hosts, the run, runs, plans, windows, audit and groups in turn for {total.TotalMinutes:0.0} min, a page every 1–2 s: four visits in five through the app's own navigation in one live circuit, every fifth a full page load (a new circuit). The run starts after {runStarted.TotalSeconds:0} s of browsing. Memory is sampled every {settings.SoakSampleSeconds} s: the portal's RSS and its managed heap (`dotnet_total_memory_bytes` from its /metrics). Flat means the last quarter's median RSS is at most the second quarter's (after warm-up) × {1 + FlatFraction:0.00} + {FlatMarginMiB:0} MiB."));
+        report.Line(FormattableString.Invariant($"The built portal on SQLite; **{hosts} simulated hosts served by {processes} real agent processes** (as in the fleet figures), concurrency limit {settings.SoakConcurrency}, {settings.SoakJobDurationMs} ms per job. {settings.SoakUsers} users, each a signed-in headless Chromium context of its own, visit the dashboard, hosts, the run, runs, plans, windows, audit and groups in turn for {total.TotalMinutes:0.0} min, a page every 1–2 s: four visits in five through the app's own navigation in one live circuit, every fifth a full page load (a new circuit, as a new tab; the portal keeps a closed tab's circuit for a while, as Blazor does). The run starts after {runStarted.TotalSeconds:0} s of browsing; the users go on for {(total - runEnded).TotalMinutes:0.0} min after it ended. Memory is sampled every {settings.SoakSampleSeconds} s: the portal's RSS and its managed heap (`dotnet_total_memory_bytes` from its /metrics, garbage not yet collected included). Flat means that, while the users browse after the run, the median RSS of the last third is at most the first third's × {1 + FlatFraction:0.00} + {FlatMarginMiB:0} MiB."));
         report.Table(["figure", "value"],
         [
             ["run", FormattableString.Invariant($"{run.State}, {succeeded} of {hosts} hosts succeeded, {(runEnded - runStarted).TotalMinutes:0.0} min")],
@@ -292,10 +298,10 @@ public sealed partial class PortalBench
             ["portal RSS median per quarter MiB", string.Join(" · ", Enumerable.Range(1, 4).Select(q => Report.F(InQuarter(q, s => s.RssMiB), "0")))],
             ["portal RSS max MiB", report.Figure("soak.rss.max", samples.Count == 0 ? double.NaN : samples.Max(s => s.RssMiB), "0")],
             ["managed heap median per quarter MiB", string.Join(" · ", Enumerable.Range(1, 4).Select(q => Report.F(InQuarter(q, s => s.ManagedMiB), "0")))],
-            ["memory (second → last quarter)", FormattableString.Invariant($"RSS {rssSecond:0} → {rssLast:0} MiB, heap {heapSecond:0} → {heapLast:0} MiB: {(flat ? "flat" : "**growing**")}")],
+            ["memory after the run (first → last third)", FormattableString.Invariant($"RSS {rssSecond:0} → {rssLast:0} MiB, heap {heapSecond:0} → {heapLast:0} MiB: {(flat ? "flat" : "**growing**")}")],
         ]);
-        report.Figure("soak.rss.second_quarter", rssSecond);
-        report.Figure("soak.rss.last_quarter", rssLast);
+        report.Figure("soak.rss.after_first_third", rssSecond);
+        report.Figure("soak.rss.after_last_third", rssLast);
         if (!tally.Failures.IsEmpty)
         {
             report.Problem($"soak: {tally.Failures.Count} failed request(s) or visit(s); the first: {string.Join(" ¦ ", tally.Failures.Take(5))}");
@@ -309,7 +315,7 @@ public sealed partial class PortalBench
         // A smoke soak lasts seconds from a cold start, when memory only grows (JIT, first circuits): not judged there.
         if (!flat && !settings.Smoke)
         {
-            report.Problem(FormattableString.Invariant($"soak: portal memory grew from {rssSecond:0} MiB (second quarter) to {rssLast:0} MiB (last quarter)"));
+            report.Problem(FormattableString.Invariant($"soak: portal memory grew while users browsed after the run, from {rssSecond:0} MiB to {rssLast:0} MiB"));
         }
     }
 }
