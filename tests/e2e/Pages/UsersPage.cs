@@ -48,7 +48,8 @@ public sealed class UsersPage(IPage page) : ShellPage(page)
     {
         var passwordDialog = Page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Password for" });
         var passwordField = passwordDialog.GetByLabel("Password", new() { Exact = true });
-        await Assertions.Expect(passwordField).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(".{12,}"));
+        // The user's change commits before the dialog opens: on a busy machine that can take longer than the default wait.
+        await Assertions.Expect(passwordField).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(".{12,}"), new() { Timeout = 30_000 });
         var password = await passwordField.InputValueAsync();
         await passwordDialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
         await Assertions.Expect(passwordDialog).ToHaveCountAsync(0);
