@@ -16,6 +16,7 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
     private static readonly IPAddress AptAgentAddress = IPAddress.Parse("127.0.0.70");
     private static readonly IPAddress NginxAddress = IPAddress.Parse("127.0.0.71");
     private static readonly IPAddress JobsAgentAddress = IPAddress.Parse("127.0.0.72");
+    private static readonly IPAddress AotAgentAddress = IPAddress.Parse("127.0.0.90");
 
     public async Task RunAsync()
     {
@@ -43,8 +44,8 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
             (i % 2 == 0 ? uncachedPackages : uncachedPatches).Add(elapsed);
         }
 
-        // The published forms bench/run.sh makes (as the packages ship it, and the same with ReadyToRun code).
-        var published = new List<(string Form, double StartupMs, double IdleRss)>();
+        // The published forms bench/run.sh makes (as the packages ship it, the same with ReadyToRun code, Native AOT).
+        var published = new List<(string Form, string Directory, double StartupMs, double IdleRss)>();
         foreach (var (form, directory) in PublishedForms)
         {
             var program = System.IO.Path.Combine(Products.Root, "bench", "bin", directory, "patch-agent");
@@ -67,8 +68,10 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
                 }
             }
 
-            published.Add((form, Median(times), rss));
+            published.Add((form, directory, Median(times), rss));
         }
+
+        var aotProgram = System.IO.Path.Combine(Products.Root, "bench", "bin", "agent-aot", "patch-agent");
 
         await using var agent = await AgentUnderTest.StartAsync(pki, client, AptAgentAddress, "apt");
         await Task.Delay(settings.IdleSettle);
@@ -101,6 +104,7 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
         await using var nginx = await Nginx.StartAsync(pki, NginxAddress, bodies, workDirectory);
         var rows = new List<IReadOnlyList<string>>();
         double peakRss = 0;
+        double? aotPeakRss = null;
         foreach (var (name, path, owner) in endpoints)
         {
             foreach (var connections in settings.Connections)
@@ -117,6 +121,21 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
                 rows.Add(Row(name, connections.ToString(CultureInfo.InvariantCulture), bodies[path].Length, agentResult, nginxResult,
                     $"{Key(path)}.c{connections}"));
             }
+        }
+
+        // The Native AOT form on the same load as the JIT agent's /health row (100 connections, or the largest count below).
+        if (File.Exists(aotProgram))
+        {
+            await using var aot = await AgentUnderTest.StartAsync(pki, client, AotAgentAddress, "apt", program: aotProgram);
+            await TimeOnceAsync(client, aot.Endpoint, "/api/v1/packages?limit=1000");
+            var connections = settings.Connections.Where(c => c <= 100).DefaultIfEmpty(settings.Connections.Min()).Max();
+            var spec = new LoadSpec(aot.Endpoint, "/health", connections, settings.Duration, ConnectionMode.KeepAlive, settings.Warmup);
+            using var sampler = new RssSampler(aot.Process);
+            var aotResult = await LoadRunner.RunAsync(pkiDirectory, spec);
+            aotPeakRss = sampler.Peak;
+            var nginxResult = await LoadRunner.RunAsync(pkiDirectory, spec with { Target = nginx.Endpoint });
+            rows.Add(Row("GET /health (Native AOT agent)", connections.ToString(CultureInfo.InvariantCulture), bodies["/health"].Length, aotResult, nginxResult,
+                $"health.aot.c{connections}"));
         }
 
         // New connections: a full TCP and TLS handshake for every request, with the client's session cache on and off.
@@ -149,22 +168,28 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
             .. published.Select(p => new List<string>
             {
                 FormattableString.Invariant($"{p.Form}: start-up to first served GET /health (median of {settings.StartupRepeats}) and RSS idle after one listing"),
-                $"{Report.F(p.StartupMs, "0")} ms, {Report.F(p.IdleRss)} MiB",
+                p.Directory == "agent-aot"
+                    ? $"{report.Figure("agent.aot.startup.ms", p.StartupMs, "0")} ms, {report.Figure("agent.aot.rss.idle", p.IdleRss)} MiB"
+                    : $"{Report.F(p.StartupMs, "0")} ms, {Report.F(p.IdleRss)} MiB",
                 "< 300 ms, < 40 MiB",
-                "self-contained: no `dotnet` host, no shared framework",
+                p.Directory == "agent-aot" ? "native code: no JIT, no `dotnet` host" : "self-contained: no `dotnet` host, no shared framework",
             }),
+            .. (aotPeakRss is { } aotPeak
+                ? new[] { new List<string> { "Native AOT: RSS peak under the /health load above", report.Figure("agent.aot.rss.peak", aotPeak) + " MiB", "< 80 MiB", "" } }
+                : []),
         ]);
         if (published.Count == 0)
         {
-            report.Line("The published forms (as packaged, and with ReadyToRun) were not measured: `bench/run.sh` publishes them before a full run.");
+            report.Line("The published forms (as packaged, with ReadyToRun, Native AOT) were not measured: `bench/run.sh` publishes them before a full run.");
         }
     }
 
-    /// <summary>The agent as bench/run.sh publishes it: the packages' form, and the same compiled ahead with ReadyToRun.</summary>
+    /// <summary>The agent as bench/run.sh publishes it: the packages' form, the same compiled ahead with ReadyToRun, and Native AOT.</summary>
     private static readonly (string Form, string Directory)[] PublishedForms =
     [
         ("self-contained single file (as the .deb and .rpm ship it)", "agent-packaged"),
         ("self-contained single file + ReadyToRun", "agent-r2r"),
+        ("Native AOT (`-p:PublishAot=true`)", "agent-aot"),
     ];
 
     private async Task PackageListingAsync(LoadClient client, AgentUnderTest agent, int installed, List<double> uncachedPackages, List<double> uncachedPatches)

@@ -22,7 +22,7 @@ try
 {
     options = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
     var failures = new List<string>();
-    failures.AddRange(AnnotationFailures(options));
+    failures.AddRange(AgentOptionsAnnotations.Failures(options));
     if (new AgentOptionsValidator().Validate(null, options) is { Failed: true } invalid)
     {
         failures.AddRange(invalid.Failures);
@@ -61,19 +61,3 @@ app.MapAgentMetrics();
 app.MapAgentOpenApi();
 await app.RunAsync();
 return 0;
-
-static IEnumerable<string> AnnotationFailures(AgentOptions options)
-{
-    var failures = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-    foreach (var (prefix, value) in new (string, object)[]
-    {
-        ("Agent", options), ("Agent:Tls", options.Tls), ("Agent:Jobs", options.Jobs), ("Agent:Limits", options.Limits), ("Agent:Simulated", options.Simulated),
-    })
-    {
-        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(value, new(value), results, validateAllProperties: true);
-        failures.AddRange(results.Select(r => new System.ComponentModel.DataAnnotations.ValidationResult($"{prefix}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}")));
-    }
-
-    return failures.Select(f => f.ErrorMessage!);
-}

@@ -17,7 +17,7 @@ public static class AgentApiExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
 
-        builder.Services.ConfigureHttpJsonOptions(json => AgentJson.Configure(json.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(json => Json.AgentWireJson.Configure(json.SerializerOptions));
 
         // Scopes carry the request id (and a running job's id) into every log line, so one change can be followed from
         // the portal into this agent; Logging:Console:FormatterOptions:IncludeScopes=false turns them off.

@@ -60,7 +60,7 @@ public static class Envelope
         };
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return JsonSerializer.SerializeAsync(context.Response.Body, envelope, AgentJson.Options, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, envelope, Json.AgentWireJson.TypeInfo<ApiEnvelope<T>>(), context.RequestAborted);
     }
 
     public static Task WriteErrorAsync(HttpContext context, int status, string code, string message, IReadOnlyDictionary<string, object?>? details = null, bool retryable = false) =>

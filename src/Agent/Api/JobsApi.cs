@@ -48,13 +48,28 @@ public static class JobsApi
         return app;
     }
 
-    public sealed record ListQuery(
-        [FromQuery(Name = "status")] string? Status,
-        [FromQuery(Name = "operation")] string? Operation,
-        [FromQuery(Name = "limit")] string? Limit,
-        [FromQuery(Name = "offset")] string? Offset,
-        [FromQuery(Name = "sort")] string? Sort,
-        [FromQuery(Name = "order")] string? Order);
+    /// <summary>The list's query parameters, bound as text (a class with properties: the request delegate generator cannot bind
+    /// a constructor with nullable reference parameters, dotnet/aspnetcore#58953).</summary>
+    public sealed class ListQuery
+    {
+        [FromQuery(Name = "status")]
+        public string? Status { get; init; }
+
+        [FromQuery(Name = "operation")]
+        public string? Operation { get; init; }
+
+        [FromQuery(Name = "limit")]
+        public string? Limit { get; init; }
+
+        [FromQuery(Name = "offset")]
+        public string? Offset { get; init; }
+
+        [FromQuery(Name = "sort")]
+        public string? Sort { get; init; }
+
+        [FromQuery(Name = "order")]
+        public string? Order { get; init; }
+    }
 
     private static IResult List([AsParameters] ListQuery query, IJobManager jobs)
     {

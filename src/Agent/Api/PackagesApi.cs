@@ -30,13 +30,28 @@ public static class PackagesApi
         return app;
     }
 
-    public sealed record ListQuery(
-        [FromQuery(Name = "name")] string? Name,
-        [FromQuery(Name = "status")] string? Status,
-        [FromQuery(Name = "limit")] string? Limit,
-        [FromQuery(Name = "offset")] string? Offset,
-        [FromQuery(Name = "sort")] string? Sort,
-        [FromQuery(Name = "order")] string? Order);
+    /// <summary>The list's query parameters, bound as text (a class with properties: the request delegate generator cannot bind
+    /// a constructor with nullable reference parameters, dotnet/aspnetcore#58953).</summary>
+    public sealed class ListQuery
+    {
+        [FromQuery(Name = "name")]
+        public string? Name { get; init; }
+
+        [FromQuery(Name = "status")]
+        public string? Status { get; init; }
+
+        [FromQuery(Name = "limit")]
+        public string? Limit { get; init; }
+
+        [FromQuery(Name = "offset")]
+        public string? Offset { get; init; }
+
+        [FromQuery(Name = "sort")]
+        public string? Sort { get; init; }
+
+        [FromQuery(Name = "order")]
+        public string? Order { get; init; }
+    }
 
     private static async Task<IResult> ListAsync([AsParameters] ListQuery query, IPackageManager packages, CancellationToken cancellationToken)
     {

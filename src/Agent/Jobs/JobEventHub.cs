@@ -47,7 +47,7 @@ public sealed class JobEventHub(ILogger<JobEventHub> logger)
     }
 
     public static byte[] Serialize<T>(string type, T payload) =>
-        JsonSerializer.SerializeToUtf8Bytes(new OutgoingMessage<T>(type, payload), AgentJson.Options);
+        JsonSerializer.SerializeToUtf8Bytes(new OutgoingMessage<T>(type, payload), Json.AgentWireJson.TypeInfo<OutgoingMessage<T>>());
 
     internal void Remove(JobSubscription subscription) => _subscribers.TryRemove(subscription.Id, out _);
 
@@ -57,7 +57,7 @@ public sealed class JobEventHub(ILogger<JobEventHub> logger)
         logger.SubscriberTooSlow(subscription.Id, subscription.Capacity);
     }
 
-    private sealed record OutgoingMessage<T>(string Type, T Payload);
+    internal sealed record OutgoingMessage<T>(string Type, T Payload);
 }
 
 /// <summary>One subscriber's view of the hub: which jobs it watches and the buffer of messages waiting for it.</summary>

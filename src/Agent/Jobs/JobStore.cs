@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
 using PatchPortal.Agent.Configuration;
 using PatchPortal.Agent.Contracts;
+using PatchPortal.Agent.Packages;
 
 namespace PatchPortal.Agent.Jobs;
 
@@ -12,7 +14,7 @@ public sealed class JobStore
     private const string Extension = ".json";
     private const string TempExtension = ".tmp";
 
-    private static readonly JsonSerializerOptions FileOptions = CreateFileOptions();
+    private static readonly JsonTypeInfo<Job> JobTypeInfo = (JsonTypeInfo<Job>)CreateFileOptions().GetTypeInfo(typeof(Job));
 
     private readonly TimeProvider _time;
     private readonly ILogger<JobStore> _logger;
@@ -76,7 +78,7 @@ public sealed class JobStore
         ArgumentNullException.ThrowIfNull(job);
         var path = PathFor(job.Id);
         var temp = path + TempExtension;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(job, FileOptions);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(job, JobTypeInfo);
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(bytes);
@@ -106,7 +108,7 @@ public sealed class JobStore
         problem = null;
         try
         {
-            var job = JsonSerializer.Deserialize<Job>(File.ReadAllBytes(path), FileOptions);
+            var job = JsonSerializer.Deserialize(File.ReadAllBytes(path), JobTypeInfo);
             if (job is null)
             {
                 problem = "the file holds null";
@@ -176,7 +178,7 @@ public sealed class JobStore
     private static JsonSerializerOptions CreateFileOptions()
     {
         var options = AgentJson.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
-        return options;
+        options.Converters.Add(new JsonStringEnumConverter<OperationKind>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        return Json.AgentWireJson.WithMetadata(options);
     }
 }

@@ -23,7 +23,7 @@ public static class JobsExtensions
         // Bind once: binding the section twice would append the configured Reboot:Command to the list again.
         if (!services.Any(descriptor => descriptor.ServiceType == typeof(IConfigureOptions<AgentOptions>)))
         {
-            services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations();
+            AgentOptionsAnnotations.BindAgentOptions(services);
         }
 
         services.AddOptions<AgentOptions>().ValidateOnStart();
@@ -66,4 +66,5 @@ public static class JobsExtensions
             next(app);
         };
     }
+
 }

@@ -143,7 +143,7 @@ public static class JobsWebSocket
         WsClientMessage? message;
         try
         {
-            message = JsonSerializer.Deserialize<WsClientMessage>(json, AgentJson.Options);
+            message = JsonSerializer.Deserialize(json, Json.AgentWireJson.TypeInfo<WsClientMessage>());
         }
         catch (JsonException ex)
         {
@@ -200,7 +200,7 @@ public static class JobsWebSocket
     private static void Reply(JobSubscription subscription, string code, string message) =>
         subscription.TryEnqueue(JobEventHub.Serialize(WsMessageTypes.Error, new WsErrorPayload(code, message)));
 
-    private sealed record PongPayload(DateTimeOffset Timestamp);
+    internal sealed record PongPayload(DateTimeOffset Timestamp);
 }
 
 /// <summary>Limits of the job stream. Code defaults; tests shrink them.</summary>

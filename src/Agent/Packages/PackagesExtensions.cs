@@ -12,7 +12,7 @@ public static class PackagesExtensions
     public static WebApplicationBuilder AddPackageBackends(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        AgentOptionsAnnotations.BindAgentOptions(builder.Services).ValidateOnStart();
         builder.Services.AddSingleton<ICommandRunner, CommandRunner>();
 
         // Decided here, from the same key the options bind, so a wrong value or an unsupported host stops the agent at

@@ -172,7 +172,7 @@ public static class EnrollCommand
 
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
         var request = new EnrollmentRequest { Token = args.Token, CsrPem = csr, Hostname = args.Hostname, AgentPort = args.Port };
-        using var response = await http.PostAsJsonAsync(new Uri(args.Portal, "api/v1/enroll"), request, AgentJson.Options);
+        using var response = await http.PostAsJsonAsync(new Uri(args.Portal, "api/v1/enroll"), request, Json.AgentWireJson.TypeInfo<EnrollmentRequest>());
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync();
@@ -181,7 +181,7 @@ public static class EnrollCommand
 
         try
         {
-            return await response.Content.ReadFromJsonAsync<EnrollmentResponse>(AgentJson.Options)
+            return await response.Content.ReadFromJsonAsync(Json.AgentWireJson.TypeInfo<EnrollmentResponse>())
                 ?? throw new EnrollmentException("the portal's answer was empty");
         }
         catch (JsonException ex)
@@ -248,7 +248,7 @@ public static class EnrollCommand
 
             if (!allowed.Any(n => n?.GetValue<string>() == identity))
             {
-                allowed.Add(identity);
+                allowed.Add((JsonNode?)JsonValue.Create(identity));
             }
         });
     }

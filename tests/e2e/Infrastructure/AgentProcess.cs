@@ -118,8 +118,15 @@ public sealed class AgentProcess : IAsyncDisposable
         return agent.ExitCode is null ? agent : throw new InvalidOperationException(agent.ToString());
     }
 
+    /// <summary>
+    /// An agent program to run instead of the built <c>patch-agent.dll</c> (e.g. the Native AOT executable:
+    /// <c>PATCHPORTAL_E2E_AGENT=$PWD/bench/bin/agent-aot/patch-agent</c>), so the agent suites can be run against it.
+    /// </summary>
+    public const string ProgramVariable = "PATCHPORTAL_E2E_AGENT";
+
     public void Start()
     {
+        _program ??= Environment.GetEnvironmentVariable(ProgramVariable) is { Length: > 0 } other ? other : null;
         var startInfo = new ProcessStartInfo(_program ?? "dotnet")
         {
             RedirectStandardOutput = true,

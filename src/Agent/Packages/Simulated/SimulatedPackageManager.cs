@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PatchPortal.Agent.Configuration;
@@ -12,7 +13,8 @@ public sealed class SimulatedPackageManager : IPackageManager
 {
     public const string StateFileName = "simulated-state.json";
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    private static readonly JsonTypeInfo<SimulatedState> StateTypeInfo =
+        (JsonTypeInfo<SimulatedState>)Json.AgentWireJson.WithMetadata(new JsonSerializerOptions { WriteIndented = false }).GetTypeInfo(typeof(SimulatedState));
 
     private readonly SimulatedOptions _options;
     private readonly string _statePath;
@@ -268,7 +270,7 @@ public sealed class SimulatedPackageManager : IPackageManager
         Directory.CreateDirectory(Path.GetDirectoryName(_statePath)!);
         // Write then rename, so a crash mid-write never leaves a torn state file behind.
         var temporary = _statePath + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(_state, JsonOptions));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(_state, StateTypeInfo));
         File.Move(temporary, _statePath, overwrite: true);
     }
 
@@ -281,7 +283,7 @@ public sealed class SimulatedPackageManager : IPackageManager
 
         try
         {
-            var state = JsonSerializer.Deserialize<SimulatedState>(File.ReadAllText(path), JsonOptions);
+            var state = JsonSerializer.Deserialize(File.ReadAllText(path), StateTypeInfo);
             return state is null ? null : new SimulatedState
             {
                 Installed = new Dictionary<string, SimulatedPackage>(state.Installed, StringComparer.Ordinal),
