@@ -23,7 +23,8 @@ public sealed partial class PortalBench
     private const double FlatFraction = 0.05;
     private const double FlatMarginMiB = 16;
 
-    private sealed record MemorySample(double Seconds, double RssMiB, double ManagedMiB);
+    /// <summary>One sample: RSS, the managed heap (garbage not yet collected included) and how many full (gen 2) collections ran so far.</summary>
+    private sealed record MemorySample(double Seconds, double RssMiB, double ManagedMiB, double FullCollections);
 
     /// <summary>A page a user visits: its path, the title it shows, and what must be on it before it counts as shown.</summary>
     private sealed record Visit(string Path, string Title, string Ready);
@@ -93,7 +94,8 @@ public sealed partial class PortalBench
                 using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
                 while (!stop.IsCancellationRequested)
                 {
-                    samples.Add(new MemorySample(clock.Elapsed.TotalSeconds, portal.RssMiB(), await ManagedHeapMiBAsync(http)));
+                    var (heap, full) = await ManagedHeapAsync(http);
+                    samples.Add(new MemorySample(clock.Elapsed.TotalSeconds, portal.RssMiB(), heap, full));
                     try
                     {
                         await Task.Delay(TimeSpan.FromSeconds(settings.SoakSampleSeconds), stop.Token);
@@ -131,18 +133,24 @@ public sealed partial class PortalBench
         }
     }
 
-    /// <summary>The portal's managed heap (prometheus-net's <c>dotnet_total_memory_bytes</c> from its /metrics), or NaN.</summary>
-    private static async Task<double> ManagedHeapMiBAsync(HttpClient http)
+    /// <summary>
+    /// The portal's managed heap in MiB and its count of full (gen 2) collections, from prometheus-net's
+    /// <c>dotnet_total_memory_bytes</c> and <c>dotnet_collection_count_total{generation="2"}</c> on its /metrics; NaN when
+    /// it does not answer.
+    /// </summary>
+    private static async Task<(double HeapMiB, double FullCollections)> ManagedHeapAsync(HttpClient http)
     {
         try
         {
-            var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal));
-            return line is null ? double.NaN : double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture) / 1024 / 1024;
+            var lines = (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');
+            double Value(string prefix) => lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) is { } line
+                ? double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)
+                : double.NaN;
+            return (Value("dotnet_total_memory_bytes ") / 1024 / 1024, Value("dotnet_collection_count_total{generation=\"2\"}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or FormatException)
         {
-            return double.NaN;
+            return (double.NaN, double.NaN);
         }
     }
 
@@ -283,6 +291,13 @@ public sealed partial class PortalBench
         var rssLast = AfterRun(3, s => s.RssMiB);
         var heapSecond = AfterRun(1, s => s.ManagedMiB);
         var heapLast = AfterRun(3, s => s.ManagedMiB);
+        // What survives a full collection: the heap at the first sample after each gen 2 count went up. Garbage waiting
+        // for the next collection is not a leak; live data that grows from one full collection to the next is.
+        var afterFull = samples.Zip(samples.Skip(1), (before, now) => (before, now))
+            .Where(p => p.now.FullCollections > p.before.FullCollections && !double.IsNaN(p.now.ManagedMiB) && p.now.Seconds >= runEnded.TotalSeconds)
+            .Select(p => p.now).ToList();
+        var liveFirst = afterFull.Count >= 2 ? afterFull[0].ManagedMiB : double.NaN;
+        var liveLast = afterFull.Count >= 2 ? afterFull[^1].ManagedMiB : double.NaN;
         var flat = rssLast <= rssSecond * (1 + FlatFraction) + FlatMarginMiB;
         var navigation = tally.NavigationMs.Order().ToArray();
 
@@ -299,6 +314,9 @@ public sealed partial class PortalBench
             ["portal RSS max MiB", report.Figure("soak.rss.max", samples.Count == 0 ? double.NaN : samples.Max(s => s.RssMiB), "0")],
             ["managed heap median per quarter MiB", string.Join(" · ", Enumerable.Range(1, 4).Select(q => Report.F(InQuarter(q, s => s.ManagedMiB), "0")))],
             ["memory after the run (first → last third)", FormattableString.Invariant($"RSS {rssSecond:0} → {rssLast:0} MiB, heap {heapSecond:0} → {heapLast:0} MiB: {(flat ? "flat" : "**growing**")}")],
+            ["managed heap right after full collections, after the run (first → last of them)", afterFull.Count >= 2
+                ? FormattableString.Invariant($"{liveFirst:0} → {liveLast:0} MiB over {afterFull.Count} full collections")
+                : FormattableString.Invariant($"{afterFull.Count} full collection(s) after the run: too few to compare")],
         ]);
         report.Figure("soak.rss.after_first_third", rssSecond);
         report.Figure("soak.rss.after_last_third", rssLast);
