@@ -35,7 +35,9 @@ say "restoring"
 dotnet restore Portal.sln --nologo -v q || exit 1
 
 say "checking formatting (.editorconfig)"
-dotnet format Portal.sln --verify-no-changes --no-restore -v q || { echo "formatting differs: run 'dotnet format Portal.sln'"; exit 1; }
+# Whitespace only: style and analyzer rules are enforced by the build itself (EnforceCodeStyleInBuild, warnings as
+# errors), so running them again here would only compile the solution twice (about four minutes on two cores).
+dotnet format whitespace Portal.sln --verify-no-changes -v q || { echo "formatting differs: run 'dotnet format Portal.sln'"; exit 1; }
 
 say "building"
 dotnet build Portal.sln --no-restore --nologo -v q -clp:ErrorsOnly || exit 1
