@@ -114,32 +114,12 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> factory, TimePro
     // One writer at a time in this process; across processes the unique chain index makes a racing writer retry.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>Appends an entry on its own (nothing else to save with it).</summary>
     public async Task<long> RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var occurredAt = time.GetUtcNow();
-        for (var attempt = 1; ; attempt++)
-        {
-            await _gate.WaitAsync(cancellationToken);
-            try
-            {
-                await using var db = await factory.CreateDbContextAsync(cancellationToken);
-                var audit = Chained(entry, occurredAt, await HeadAsync(db, cancellationToken)).Event!;
-                db.AuditEvents.Add(audit);
-                await db.SaveChangesAsync(cancellationToken);
-                return audit.Id;
-            }
-            catch (DbUpdateException ex) when (attempt < Attempts && IsUniqueViolation(ex))
-            {
-                // Another portal process appended the same chain index first: read the new head and try again.
-            }
-            finally
-            {
-                _gate.Release();
-            }
-
-            await BackOffAsync(attempt, cancellationToken);
-        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await SaveWithAsync(db, [entry], cancellationToken);
     }
 
     /// <summary>
