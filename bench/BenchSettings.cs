@@ -49,10 +49,10 @@ public sealed record BenchSettings
     /// <summary>How long the users browse before the run starts (the portal warms up), and after it ended (memory is judged then).</summary>
     public TimeSpan SoakBefore { get; init; } = TimeSpan.FromMinutes(1);
 
-    public TimeSpan SoakAfter { get; init; } = TimeSpan.FromMinutes(4);
+    public TimeSpan SoakAfter { get; init; } = TimeSpan.FromMinutes(8);
 
     /// <summary>The bound on the whole soak: a run still going by then is reported, not waited for.</summary>
-    public TimeSpan SoakLimit { get; init; } = TimeSpan.FromMinutes(25);
+    public TimeSpan SoakLimit { get; init; } = TimeSpan.FromMinutes(30);
 
     public int SoakSampleSeconds { get; init; } = 2;
 

@@ -53,6 +53,7 @@ public sealed class PortalOperationsTests(PortalFixture fixture)
         Assert.Contains("endpoint=\"/healthz\"", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE patchportal_hosts gauge", text, StringComparison.Ordinal);
         Assert.Contains("patchportal_hangfire_queue_depth", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE patchportal_gc_live_heap_bytes gauge", text, StringComparison.Ordinal);
         Assert.Contains("patchportal_hangfire_jobs{state=\"scheduled\"}", text, StringComparison.Ordinal);
     }
 }
