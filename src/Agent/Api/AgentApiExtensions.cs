@@ -19,6 +19,12 @@ public static class AgentApiExtensions
 
         builder.Services.ConfigureHttpJsonOptions(json => Json.AgentWireJson.Configure(json.SerializerOptions));
 
+        // /metrics republishes the runtime's and Kestrel's meters (GC, memory, thread pool; connections, TLS
+        // handshakes). The per-request meters (hosting, routing) stay out: requests are already counted by route by the
+        // HTTP metrics middleware, and translating each of their measurements cost about a tenth of the agent's CPU
+        // under load (docs/benchmarks.md).
+        Metrics.ConfigureMeterAdapter(adapter => adapter.InstrumentFilterPredicate = PublishedMeter);
+
         // Scopes carry the request id (and a running job's id) into every log line, so one change can be followed from
         // the portal into this agent; Logging:Console:FormatterOptions:IncludeScopes=false turns them off.
         if (builder.Configuration["Logging:Console:FormatterOptions:IncludeScopes"] is null)
@@ -116,6 +122,10 @@ public static class AgentApiExtensions
     /// <c>GET /metrics</c> (ext): Prometheus text, requests by route and jobs by operation, state and duration. It sits
     /// behind the same mTLS and allow-lists as the API: give Prometheus a client certificate listed in AllowedClients.
     /// </summary>
+    /// <summary>The .NET meters /metrics republishes: the runtime's and Kestrel's (per connection, not per request).</summary>
+    internal static bool PublishedMeter(System.Diagnostics.Metrics.Instrument instrument) =>
+        instrument?.Meter.Name is "System.Runtime" or "Microsoft.AspNetCore.Server.Kestrel";
+
     public static WebApplication MapAgentMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);

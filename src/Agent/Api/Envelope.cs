@@ -8,6 +8,15 @@ public static class Envelope
 {
     private const string RequestIdItem = "patch-agent.request-id";
 
+    /// <summary>The wire options' writer settings (the serializer takes them from the writer it is given).</summary>
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = Json.AgentWireJson.Options.Encoder,
+        Indented = Json.AgentWireJson.Options.WriteIndented,
+        MaxDepth = Json.AgentWireJson.Options.MaxDepth,
+        SkipValidation = true,
+    };
+
     public static string RequestId(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -47,7 +56,11 @@ public static class Envelope
     public static IResult NotFound(string code, string message, string field, string value) =>
         Error(StatusCodes.Status404NotFound, code, message, new Dictionary<string, object?> { [field] = value });
 
-    public static Task WriteAsync<T>(HttpContext context, int status, T? data, ApiError? error)
+    /// <summary>
+    /// Writes the envelope with a Content-Length, in one write: serialised into a pooled buffer first (a streamed answer
+    /// would go out chunked, in as many TLS records as the serializer flushes).
+    /// </summary>
+    public static async Task WriteAsync<T>(HttpContext context, int status, T? data, ApiError? error)
     {
         ArgumentNullException.ThrowIfNull(context);
         var envelope = new ApiEnvelope<T>
@@ -58,9 +71,16 @@ public static class Envelope
             Data = data,
             Error = error,
         };
+        using var body = new PooledBufferWriter();
+        using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        {
+            JsonSerializer.Serialize(writer, envelope, Json.AgentWireJson.TypeInfo<ApiEnvelope<T>>());
+        }
+
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return JsonSerializer.SerializeAsync(context.Response.Body, envelope, Json.AgentWireJson.TypeInfo<ApiEnvelope<T>>(), context.RequestAborted);
+        context.Response.ContentLength = body.WrittenMemory.Length;
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 
     public static Task WriteErrorAsync(HttpContext context, int status, string code, string message, IReadOnlyDictionary<string, object?>? details = null, bool retryable = false) =>

@@ -69,31 +69,33 @@ public static class PackagesApi
             return Envelope.Invalid(failure);
         }
 
-        IEnumerable<InstalledPackage> selected = await packages.ListInstalledAsync(cancellationToken);
-        if (query.Name is not null)
+        var view = SortedViews.Of(await packages.ListInstalledAsync(cancellationToken), descending ? sort + " desc" : sort, Sorted);
+        var matches = query.Name is null ? null : PackageNames.GlobMatcher(query.Name);
+        Func<PackageDto, bool>? include = (matches, status) switch
         {
-            var matches = PackageNames.GlobMatcher(query.Name);
-            selected = selected.Where(p => matches(p.Name));
-        }
-
-        if (status == "upgradable")
-        {
-            selected = selected.Where(p => p.AvailableVersion is not null);
-        }
-
-        selected = (sort, descending) switch
-        {
-            ("version", false) => selected.OrderBy(p => p.Version, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal),
-            ("version", true) => selected.OrderByDescending(p => p.Version, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal),
-            ("size", false) => selected.OrderBy(p => p.SizeBytes ?? 0).ThenBy(p => p.Name, StringComparer.Ordinal),
-            ("size", true) => selected.OrderByDescending(p => p.SizeBytes ?? 0).ThenBy(p => p.Name, StringComparer.Ordinal),
-            (_, false) => selected.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Architecture, StringComparer.Ordinal),
-            (_, true) => selected.OrderByDescending(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Architecture, StringComparer.Ordinal),
+            (null, "upgradable") => p => p.Upgradable,
+            (null, _) => null,
+            (_, "upgradable") => p => p.Upgradable && matches(p.Name),
+            _ => p => matches(p.Name),
         };
+        var (page, total) = SortedViews.Page(view, include, limit, offset);
+        return Envelope.Ok(new PackageListResponse(page, total, limit, offset));
+    }
 
-        var all = selected.ToList();
-        var page = all.Skip(offset).Take(limit).Select(ToDto).ToList();
-        return Envelope.Ok(new PackageListResponse(page, all.Count, limit, offset));
+    /// <summary>The list as wire objects in one order (<c>name</c>, <c>version</c> or <c>size</c>, then " desc" for descending).</summary>
+    private static PackageDto[] Sorted(IReadOnlyList<InstalledPackage> installed, string order)
+    {
+        var descending = order.EndsWith(" desc", StringComparison.Ordinal);
+        IEnumerable<InstalledPackage> sorted = (descending ? order[..^5] : order, descending) switch
+        {
+            ("version", false) => installed.OrderBy(p => p.Version, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal),
+            ("version", true) => installed.OrderByDescending(p => p.Version, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal),
+            ("size", false) => installed.OrderBy(p => p.SizeBytes ?? 0).ThenBy(p => p.Name, StringComparer.Ordinal),
+            ("size", true) => installed.OrderByDescending(p => p.SizeBytes ?? 0).ThenBy(p => p.Name, StringComparer.Ordinal),
+            (_, false) => installed.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Architecture, StringComparer.Ordinal),
+            (_, true) => installed.OrderByDescending(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Architecture, StringComparer.Ordinal),
+        };
+        return sorted.Select(ToDto).ToArray();
     }
 
     private static async Task<IResult> GetAsync(string name, IPackageManager packages, CancellationToken cancellationToken)

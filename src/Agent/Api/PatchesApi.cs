@@ -92,13 +92,17 @@ public static class PatchesApi
             return Envelope.Invalid(failure);
         }
 
-        var patches = (await packages.ListUpdatesAsync(cancellationToken)).Select(ToDto);
-        if (severity != "all")
-        {
-            patches = patches.Where(p => p.Severity == severity);
-        }
+        var view = SortedViews.Of(await packages.ListUpdatesAsync(cancellationToken), descending ? sort + " desc" : sort, Sorted);
+        var (page, total) = SortedViews.Page(view, severity == "all" ? null : p => p.Severity == severity, limit, offset);
+        return Envelope.Ok(new PatchListResponse(page, total, limit, offset));
+    }
 
-        patches = (sort, descending) switch
+    /// <summary>The updates as patches in one order (<c>severity</c>, <c>name</c> or <c>published_date</c>, then " desc" for descending).</summary>
+    private static PatchDto[] Sorted(IReadOnlyList<AvailableUpdate> updates, string order)
+    {
+        var descending = order.EndsWith(" desc", StringComparison.Ordinal);
+        var patches = updates.Select(ToDto);
+        patches = (descending ? order[..^5] : order, descending) switch
         {
             ("name", false) => patches.OrderBy(p => p.Name, StringComparer.Ordinal),
             ("name", true) => patches.OrderByDescending(p => p.Name, StringComparer.Ordinal),
@@ -107,9 +111,7 @@ public static class PatchesApi
             (_, false) => patches.OrderBy(p => Rank(p.Severity)).ThenBy(p => p.Name, StringComparer.Ordinal),
             (_, true) => patches.OrderByDescending(p => Rank(p.Severity)).ThenBy(p => p.Name, StringComparer.Ordinal),
         };
-
-        var all = patches.ToList();
-        return Envelope.Ok(new PatchListResponse(QueryParsing.Page(all, limit, offset), all.Count, limit, offset));
+        return patches.ToArray();
     }
 
     private static async Task<IResult> ApplyAsync(PatchApplyRequest? request, IPackageManager packages, IJobManager jobs, HttpContext context, CancellationToken cancellationToken)

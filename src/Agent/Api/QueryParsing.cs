@@ -64,6 +64,4 @@ public static class QueryParsing
 
     /// <summary>The first failure of several checks, all of which run (so every out value is assigned).</summary>
     public static ValidationFailure? First(params ValidationFailure?[] failures) => failures.FirstOrDefault(f => f is not null);
-
-    public static IReadOnlyList<T> Page<T>(IEnumerable<T> items, int limit, int offset) => items.Skip(offset).Take(limit).ToList();
 }

@@ -203,8 +203,10 @@ public sealed class AptPackageManager(ICommandRunner runner, IOptions<AgentOptio
 
     private async Task<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
     {
-        var stamp = _stamp.Compute();
-        if (_snapshot is { } current && current.Stamp == stamp)
+        // Compute returns the snapshot's own fingerprint while nothing changed.
+        var current = _snapshot;
+        var stamp = _stamp.Compute(current?.Stamp);
+        if (current is not null && ReferenceEquals(current.Stamp, stamp))
         {
             return current;
         }
@@ -213,8 +215,9 @@ public sealed class AptPackageManager(ICommandRunner runner, IOptions<AgentOptio
         try
         {
             // Another caller may have rebuilt it while this one waited.
-            stamp = _stamp.Compute();
-            if (_snapshot is { } rebuilt && rebuilt.Stamp == stamp)
+            var rebuilt = _snapshot;
+            stamp = _stamp.Compute(rebuilt?.Stamp);
+            if (rebuilt is not null && ReferenceEquals(rebuilt.Stamp, stamp))
             {
                 return rebuilt;
             }
@@ -230,7 +233,7 @@ public sealed class AptPackageManager(ICommandRunner runner, IOptions<AgentOptio
         }
     }
 
-    private async Task<Snapshot> BuildSnapshotAsync(string stamp, CancellationToken cancellationToken)
+    private async Task<Snapshot> BuildSnapshotAsync(AptStateStamp.Value stamp, CancellationToken cancellationToken)
     {
         var native = await NativeArchitectureAsync(cancellationToken);
         var listing = RunQueryAsync(AptCommands.ListInstalled(), cancellationToken);
@@ -341,7 +344,7 @@ public sealed class AptPackageManager(ICommandRunner runner, IOptions<AgentOptio
     }
 
     private sealed record Snapshot(
-        string Stamp,
+        AptStateStamp.Value Stamp,
         IReadOnlyList<InstalledPackage> Installed,
         IReadOnlyList<AvailableUpdate> Updates,
         IReadOnlyList<AptSimulatedChange> Simulation,
