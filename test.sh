@@ -9,7 +9,7 @@ say() { printf '==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages the suites drive for real: Chromium for the browser tests; lintian and rpm (rpmbuild) to build
-# and inspect the .deb and .rpm packages; curl for install.sh; PostgreSQL's server binaries for the data-layer and
+# and inspect the .deb and .rpm packages (clang and zlib1g-dev to compile the agent's native executable); curl for install.sh; PostgreSQL's server binaries for the data-layer and
 # two-node tests (they initdb and start throw-away clusters of their own; the system cluster is never used); nginx
 # to check the cluster example's configuration (nginx -t) and as the baseline of the bench's smoke run.
 # apt's own tools are always there.
@@ -20,6 +20,9 @@ command -v rpmbuild >/dev/null || missing+=(rpm)
 command -v fakeroot >/dev/null || missing+=(fakeroot)
 command -v curl >/dev/null || missing+=(curl)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# clang and zlib1g-dev: the agent's package holds a Native AOT executable (packaging/build.sh, tests/e2e/Packaging).
+command -v clang >/dev/null || missing+=(clang)
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 # nginx: the baseline of the bench, whose smoke mode runs as an e2e test (tests/e2e/Bench). Debian's policy-rc.d keeps
 # the packaged service from starting; the bench runs its own instance on loopback.
 [ -x /usr/sbin/nginx ] || missing+=(nginx)

@@ -44,7 +44,7 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
             (i % 2 == 0 ? uncachedPackages : uncachedPatches).Add(elapsed);
         }
 
-        // The published forms bench/run.sh makes (as the packages ship it, the same with ReadyToRun code, Native AOT).
+        // The published forms bench/run.sh makes (self-contained single file, the same with ReadyToRun code, and Native AOT as the packages ship it).
         var published = new List<(string Form, string Directory, double StartupMs, double IdleRss)>();
         foreach (var (form, directory) in PublishedForms)
         {
@@ -187,9 +187,9 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
     /// <summary>The agent as bench/run.sh publishes it: the packages' form, the same compiled ahead with ReadyToRun, and Native AOT.</summary>
     private static readonly (string Form, string Directory)[] PublishedForms =
     [
-        ("self-contained single file (as the .deb and .rpm ship it)", "agent-packaged"),
+        ("self-contained single file", "agent-packaged"),
         ("self-contained single file + ReadyToRun", "agent-r2r"),
-        ("Native AOT (`-p:PublishAot=true`)", "agent-aot"),
+        ("Native AOT (`-p:PublishAot=true`, as the .deb and .rpm ship it)", "agent-aot"),
     ];
 
     private async Task PackageListingAsync(LoadClient client, AgentUnderTest agent, int installed, List<double> uncachedPackages, List<double> uncachedPatches)
@@ -224,7 +224,7 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
         }
 
         report.Heading("### Package listing on this Debian system");
-        report.Line(FormattableString.Invariant($"{installed} packages installed (`dpkg-query -W`). Uncached: the first listing after the agent started (it runs `dpkg-query` and an `apt-get -s dist-upgrade` simulation and caches the result until dpkg's status, apt's lists or sources change); cached: later requests. Times are one request each over a new mTLS connection (handshake included), measured by the bench; allocations are the agent's own (`dotnet_gc_heap_total_allocated` from its `/metrics` before and after, less what the `/metrics` request itself allocates)."));
+        report.Line(FormattableString.Invariant($"{installed} packages installed (`dpkg-query -W`). Uncached: the first listing after the agent started (it runs `dpkg-query` and an `apt-get -s dist-upgrade` simulation and caches the result until dpkg's status, apt's lists or sources change); cached: later requests. Times are one request each over a new mTLS connection (handshake included), measured by the bench; allocations are the agent's own (the runtime's `dotnet.gc.heap.total_allocated`, `system_runtime_dotnet_gc_heap_total_allocated` on its `/metrics`, before and after, less what the `/metrics` request itself allocates)."));
         report.Table(["request", "total in answer", "body bytes", "uncached ms", "cached ms", "allocated per cached request KiB"], rows);
     }
 
@@ -278,7 +278,7 @@ public sealed class AgentBench(BenchSettings settings, Report report, string wor
 
         foreach (var line in Encoding.UTF8.GetString(body).Split('\n'))
         {
-            if (line.StartsWith("dotnet_gc_heap_total_allocated", StringComparison.Ordinal) || line.StartsWith("process_runtime_dotnet_gc_allocations_size", StringComparison.Ordinal))
+            if (line.StartsWith("system_runtime_dotnet_gc_heap_total_allocated ", StringComparison.Ordinal) || line.StartsWith("dotnet_gc_heap_total_allocated", StringComparison.Ordinal))
             {
                 return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
             }

@@ -25,9 +25,10 @@ public sealed partial class PortalBench
 
     /// <summary>
     /// One sample: RSS, the managed heap (garbage not yet collected included), the live heap the latest full collection
-    /// left (<c>patchportal_gc_live_heap_bytes</c>) and how many full (gen 2) collections ran so far.
+    /// left (<c>patchportal_gc_live_heap_bytes</c>), the memory the GC had committed at its latest collection (free
+    /// space it keeps for reuse included) and how many full (gen 2) collections ran so far.
     /// </summary>
-    private sealed record MemorySample(double Seconds, double RssMiB, double ManagedMiB, double LiveMiB, double FullCollections);
+    private sealed record MemorySample(double Seconds, double RssMiB, double ManagedMiB, double LiveMiB, double CommittedMiB, double FullCollections);
 
     /// <summary>A page a user visits: its path, the title it shows, and what must be on it before it counts as shown.</summary>
     private sealed record Visit(string Path, string Title, string Ready);
@@ -97,8 +98,8 @@ public sealed partial class PortalBench
                 using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
                 while (!stop.IsCancellationRequested)
                 {
-                    var (heap, live, full) = await ManagedHeapAsync(http);
-                    samples.Add(new MemorySample(clock.Elapsed.TotalSeconds, portal.RssMiB(), heap, live, full));
+                    var (heap, live, committed, full) = await ManagedHeapAsync(http);
+                    samples.Add(new MemorySample(clock.Elapsed.TotalSeconds, portal.RssMiB(), heap, live, committed, full));
                     try
                     {
                         await Task.Delay(TimeSpan.FromSeconds(settings.SoakSampleSeconds), stop.Token);
@@ -137,11 +138,12 @@ public sealed partial class PortalBench
     }
 
     /// <summary>
-    /// The portal's managed heap and the live heap after its latest full collection in MiB, and its count of full (gen 2)
-    /// collections, from <c>dotnet_total_memory_bytes</c>, <c>patchportal_gc_live_heap_bytes</c> and
+    /// The portal's managed heap, the live heap after its latest full collection and the GC's committed memory in MiB,
+    /// and its count of full (gen 2) collections, from <c>dotnet_total_memory_bytes</c>,
+    /// <c>patchportal_gc_live_heap_bytes</c>, <c>system_runtime_dotnet_gc_last_collection_memory_committed_size</c> and
     /// <c>dotnet_collection_count_total{generation="2"}</c> on its /metrics; NaN when it does not answer.
     /// </summary>
-    private static async Task<(double HeapMiB, double LiveMiB, double FullCollections)> ManagedHeapAsync(HttpClient http)
+    private static async Task<(double HeapMiB, double LiveMiB, double CommittedMiB, double FullCollections)> ManagedHeapAsync(HttpClient http)
     {
         try
         {
@@ -150,11 +152,11 @@ public sealed partial class PortalBench
                 ? double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)
                 : double.NaN;
             return (Value("dotnet_total_memory_bytes ") / 1024 / 1024, Value("patchportal_gc_live_heap_bytes ") / 1024 / 1024,
-                Value("dotnet_collection_count_total{generation=\"2\"}"));
+                Value("system_runtime_dotnet_gc_last_collection_memory_committed_size ") / 1024 / 1024, Value("dotnet_collection_count_total{generation=\"2\"}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or FormatException)
         {
-            return (double.NaN, double.NaN, double.NaN);
+            return (double.NaN, double.NaN, double.NaN, double.NaN);
         }
     }
 
@@ -318,10 +320,11 @@ public sealed partial class PortalBench
             ["failed requests or visits", Report.F(tally.Failures.Count, "0")],
             ["visit time median / p99 ms", navigation.Length == 0 ? "none" : FormattableString.Invariant($"{navigation[navigation.Length / 2]:0} / {navigation[Math.Min(navigation.Length - 1, (int)Math.Ceiling(0.99 * navigation.Length) - 1)]:0}")],
             ["portal RSS median per quarter MiB", string.Join(" · ", Enumerable.Range(1, 4).Select(q => Report.F(InQuarter(q, s => s.RssMiB), "0")))],
+            ["GC committed memory median per quarter MiB (the heap's share of RSS, free space kept for reuse included)", string.Join(" · ", Enumerable.Range(1, 4).Select(q => Report.F(InQuarter(q, s => s.CommittedMiB), "0")))],
             ["portal RSS max MiB", report.Figure("soak.rss.max", samples.Count == 0 ? double.NaN : samples.Max(s => s.RssMiB), "0")],
             ["managed heap median per quarter MiB", string.Join(" · ", Enumerable.Range(1, 4).Select(q => Report.F(InQuarter(q, s => s.ManagedMiB), "0")))],
             ["live heap after full collections, median per quarter MiB", string.Join(" · ", Enumerable.Range(1, 4).Select(q => Report.F(InQuarter(q, s => s.LiveMiB), "0")))],
-            ["after the run, first → last third", FormattableString.Invariant($"live heap {liveFirst:0} → {liveLast:0} MiB, RSS {rssFirst:0} → {rssLast:0} MiB, heap {heapFirst:0} → {heapLast:0} MiB; {fullAfterRun:0} full collections")],
+            ["after the run, first → last third", FormattableString.Invariant($"live heap {liveFirst:0} → {liveLast:0} MiB, RSS {rssFirst:0} → {rssLast:0} MiB, heap {heapFirst:0} → {heapLast:0} MiB, GC committed {AfterRun(1, s => s.CommittedMiB):0} → {AfterRun(3, s => s.CommittedMiB):0} MiB; {fullAfterRun:0} full collections")],
             ["judged on " + judged, flat ? "flat" : "**growing**"],
         ]);
         report.Figure("soak.rss.after_first_third", rssFirst);

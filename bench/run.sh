@@ -22,7 +22,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "==> building Release"
 dotnet build Portal.sln -c Release --nologo -v q -clp:ErrorsOnly
 if [[ " $* " != *" --smoke "* && " $* " != *" --only portal "* && " $* " != *" --only soak "* ]]; then
-  # The agent as the packages ship it (packaging/build.sh's options), and the same with ReadyToRun code: start-up
+  # The agent as a self-contained single file, and the same with ReadyToRun code: start-up
   # and memory are measured for both next to the framework-dependent build.
   for form in packaged r2r; do
     echo "==> publishing the agent ($form)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the agent and portal packages (.deb and .rpm) from a release build.
 #   packaging/build.sh [--version 1.2.3] [--out DIR] [--only deb|rpm]
-# Both programs are published self-contained for linux-x64 (hosts need no .NET runtime). Needs dpkg-deb and
-# fakeroot (Debian's dpkg), and rpmbuild (Debian's rpm package) for the .rpm files.
+# Hosts need no .NET runtime: the agent is published with Native AOT (one native executable; its compile needs clang
+# and zlib1g-dev), the portal self-contained. Needs dpkg-deb and fakeroot (Debian's dpkg), and rpmbuild (Debian's rpm
+# package) for the .rpm files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -30,7 +31,14 @@ mkdir -p "$out"
 say() { printf '==> %s\n' "$*"; }
 
 # Runtime libraries a self-contained .NET program loads (ICU for cultures, OpenSSL for TLS, zlib for compression).
-runtime_depends="libc6 (>= 2.27), libgcc-s1, libstdc++6, zlib1g, libssl3 | libssl1.1, libicu72 | libicu71 | libicu70 | libicu67 | libicu66, tzdata"
+portal_depends="libc6 (>= 2.27), libgcc-s1, libstdc++6, zlib1g, libssl3 | libssl1.1, libicu72 | libicu71 | libicu70 | libicu67 | libicu66, tzdata"
+# The agent's native executable links only libc and libm and loads OpenSSL at run time; it uses the invariant culture
+# (no ICU) and carries its own zlib.
+agent_depends="libc6 (>= 2.27), libssl3 | libssl1.1"
+
+if ! command -v clang >/dev/null || [ ! -f /usr/include/zlib.h ]; then
+  echo "the agent's Native AOT compile needs clang and zlib1g-dev: apt-get install clang zlib1g-dev" >&2; exit 2
+fi
 
 publish() { # project output program
   dotnet publish "$1" -c Release -r linux-x64 --self-contained true \
@@ -41,6 +49,14 @@ publish() { # project output program
   find "$2" -type f -exec chmod 0644 {} +
   find "$2" -type f -name '*.so' -exec strip --strip-unneeded {} +
   chmod 0755 "$2/$3"
+}
+
+# The agent as one native executable (Native AOT): no JIT at start, about 0.3 s to its first answer and 40% less memory
+# than the self-contained JIT build (docs/benchmarks.md).
+publish_native() { # project output program
+  dotnet publish "$1" -c Release -r linux-x64 -p:PublishAot=true -p:StripSymbols=true -p:DebugType=none \
+    -p:Version="$version" --nologo -v q -clp:ErrorsOnly -o "$work/native-$3"
+  install -D -m 0755 "$work/native-$3/$3" "$2/$3"
 }
 
 # stage NAME: the installed file tree shared by both package formats.
@@ -57,8 +73,8 @@ stage_common() { # name summary
 
 stage_agent() {
   local stage=$work/patch-agent/root
-  say "publishing the agent (self-contained)"
-  publish src/Agent/Agent.csproj "$stage/usr/lib/patch-agent" patch-agent
+  say "publishing the agent (Native AOT)"
+  publish_native src/Agent/Agent.csproj "$stage/usr/lib/patch-agent" patch-agent
   stage_common patch-agent
   ln -s ../lib/patch-agent/patch-agent "$stage/usr/bin/patch-agent"
   install -D -m 0644 packaging/agent/agent.json "$stage/etc/patch-agent/agent.json"
@@ -76,7 +92,7 @@ stage_portal() {
   install -D -m 0644 packaging/portal/patch-portal.service "$stage/lib/systemd/system/patch-portal.service"
 }
 
-build_deb() { # name description
+build_deb() { # name description depends
   local name=$1 stage=$work/$1/root
   say "building $name ${version} .deb"
   rm -rf "$stage/DEBIAN"
@@ -89,7 +105,7 @@ build_deb() { # name description
     echo "Architecture: amd64"
     echo "Maintainer: PatchPortal maintainers <maintainers@patchportal.invalid>"
     echo "Installed-Size: $size"
-    echo "Depends: adduser, init-system-helpers (>= 1.50), $runtime_depends"
+    echo "Depends: adduser, init-system-helpers (>= 1.50), $3"
     echo "Section: admin"
     echo "Priority: optional"
     echo "Homepage: https://patchportal.invalid/"
@@ -121,8 +137,8 @@ stage_portal
 agent_summary="PatchPortal agent: mTLS REST API for package and patch management"
 portal_summary="PatchPortal: web portal for planning and running patch windows"
 if [ "$only" != rpm ]; then
-  build_deb patch-agent "$agent_summary"
-  build_deb patch-portal "$portal_summary"
+  build_deb patch-agent "$agent_summary" "$agent_depends"
+  build_deb patch-portal "$portal_summary" "$portal_depends"
 fi
 if [ "$only" != deb ]; then
   build_rpm patch-agent "$agent_summary"

@@ -9,7 +9,7 @@ namespace PatchPortal.Tests.E2E.Packaging;
 /// <summary>
 /// The agent package on this very machine (the suite runs as root): the install command the portal shows fetches
 /// install.sh and the .deb from the portal, installs it (maintainer scripts and all), enrols with the token, and the
-/// installed self-contained agent answers the portal; purging removes what the package made.
+/// installed agent (the package's Native AOT executable) answers the portal; purging removes what the package made.
 /// </summary>
 [Collection(PortalTests.Name)]
 public sealed class AgentInstallTests(PortalFixture fixture) : IAsyncLifetime

@@ -8,9 +8,9 @@ public sealed class PackageContentsTests
     private static readonly TimeSpan Tool = TimeSpan.FromMinutes(5);
 
     [Theory]
-    [InlineData("agent")]
-    [InlineData("portal")]
-    public async Task Deb_NamesItsDependenciesAndConffiles(string which)
+    [InlineData("agent", "libssl3 | libssl1.1")]
+    [InlineData("portal", "libicu")]
+    public async Task Deb_NamesItsDependenciesAndConffiles(string which, string library)
     {
         var deb = Deb(await PackageBuild.GetAsync(), which);
 
@@ -19,8 +19,33 @@ public sealed class PackageContentsTests
 
         Assert.Contains($"Package: patch-{which}", info, StringComparison.Ordinal);
         Assert.Contains($"Version: {PackageBuild.Version}", info, StringComparison.Ordinal);
-        Assert.Contains("libicu", info, StringComparison.Ordinal);
+        Assert.Contains(library, info, StringComparison.Ordinal);
         Assert.Equal($"/etc/patch-{which}/{which}.json", conffiles.Trim());
+    }
+
+    [Fact]
+    public async Task AgentDeb_ShipsOneNativeExecutable_LinkingOnlyWhatItsDependsProvide()
+    {
+        var root = Directory.CreateTempSubdirectory("patchportal-agent-deb-");
+        try
+        {
+            await Ok("dpkg-deb", "-x", (await PackageBuild.GetAsync()).AgentDeb, root.FullName);
+            var directory = Path.Combine(root.FullName, "usr", "lib", "patch-agent");
+
+            // Native AOT: the program and nothing else (no runtime, no assemblies), linked against libc alone (OpenSSL
+            // is loaded at run time, and libssl3 is in Depends).
+            Assert.Equal(["patch-agent"], Directory.GetFiles(directory).Select(Path.GetFileName));
+            var needed = (await Ok("readelf", "--dynamic", Path.Combine(directory, "patch-agent"))).Split('\n')
+                .Where(line => line.Contains("(NEEDED)", StringComparison.Ordinal))
+                .Select(line => line[(line.IndexOf('[', StringComparison.Ordinal) + 1)..line.IndexOf(']', StringComparison.Ordinal)])
+                .ToList();
+            Assert.NotEmpty(needed);
+            Assert.All(needed, library => Assert.Matches(@"^(libc|libm|ld-linux-x86-64)\.so\.\d+$", library));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
     }
 
     [Theory]
