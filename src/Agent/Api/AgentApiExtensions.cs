@@ -118,14 +118,14 @@ public static class AgentApiExtensions
         return app;
     }
 
-    /// <summary>
-    /// <c>GET /metrics</c> (ext): Prometheus text, requests by route and jobs by operation, state and duration. It sits
-    /// behind the same mTLS and allow-lists as the API: give Prometheus a client certificate listed in AllowedClients.
-    /// </summary>
     /// <summary>The .NET meters /metrics republishes: the runtime's and Kestrel's (per connection, not per request).</summary>
     internal static bool PublishedMeter(System.Diagnostics.Metrics.Instrument instrument) =>
         instrument?.Meter.Name is "System.Runtime" or "Microsoft.AspNetCore.Server.Kestrel";
 
+    /// <summary>
+    /// <c>GET /metrics</c> (ext): Prometheus text, requests by route and jobs by operation, state and duration. It sits
+    /// behind the same mTLS and allow-lists as the API: give Prometheus a client certificate listed in AllowedClients.
+    /// </summary>
     public static WebApplication MapAgentMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
