@@ -21,6 +21,12 @@ public sealed record BenchSettings
 
     public TimeSpan IdleSettle { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a published agent is left quiet after a listing before its memory is read again: long enough for the
+    /// agent's idle trim (two of IdleMemoryTrimmer's 10-second checks) to give the listing's memory back.
+    /// </summary>
+    public TimeSpan IdleTrimSettle { get; init; } = TimeSpan.FromSeconds(25);
+
     /// <summary>Fleet sizes and the run's concurrency limits (Portal:Runs:MaxConcurrentHosts) to try on each.</summary>
     public IReadOnlyList<(int Hosts, int Concurrency)> FleetRuns { get; init; } = [(100, 10), (100, 50), (1000, 50), (5000, 50)];
 
@@ -69,6 +75,7 @@ public sealed record BenchSettings
         CachedRepeats = 3,
         Jobs = 3,
         IdleSettle = TimeSpan.FromSeconds(0.5),
+        IdleTrimSettle = TimeSpan.FromSeconds(0.5),
         FleetRuns = [(6, 3)],
         JobDurationMs = 200,
         HostsPerAgentProcess = 3,

@@ -50,6 +50,9 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Resident set size now, in MiB (VmRSS).</summary>
     public double RssMiB() => ReadStatusKb(_process.Id, "VmRSS:") / 1024.0;
 
+    /// <summary>The private, anonymous part of the resident set (heap, stacks, data) in MiB; the rest is mapped files (code, libraries).</summary>
+    public double RssAnonMiB() => ReadStatusKb(_process.Id, "RssAnon:") / 1024.0;
+
     /// <summary>The peak resident set size since start, in MiB (VmHWM).</summary>
     public double PeakRssMiB() => ReadStatusKb(_process.Id, "VmHWM:") / 1024.0;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using PatchPortal.Bench;
 
-// patchportal-bench [--smoke] [--only agent|portal|soak] [--fleet-small] [--out FILE]
+// patchportal-bench [--smoke] [--only agent|portal|soak] [--fleet-small] [--soak-after MINUTES] [--out FILE]
 //   Runs the benchmarks and writes the results as markdown (docs/benchmarks.md by default, docs/soak.md for --only
 //   soak; the smoke run writes to a temporary file unless --out is given). Exits 1 when a figure is missing or a run
 //   had errors (for the soak also: a failed request, a host not patched, memory that grew).
@@ -19,6 +19,18 @@ if (args.Contains("--fleet-small"))
 {
     // For a crowded machine: fewer agent processes (the concurrency limit sets how many), smaller runs, same host list.
     settings = settings with { FleetRuns = [(100, 10), (1000, 20)], LiveRunHosts = 200 };
+}
+
+if (args.SkipWhile(a => a != "--soak-after").Skip(1).FirstOrDefault() is { } soakAfter)
+{
+    // A longer tail after the soak's run shows whether the portal's memory levels off (docs/reliability.md).
+    if (!double.TryParse(soakAfter, NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) || minutes is <= 0 or > 240)
+    {
+        await Console.Error.WriteLineAsync("--soak-after takes minutes, more than 0 and at most 240");
+        return 2;
+    }
+
+    settings = settings with { SoakAfter = TimeSpan.FromMinutes(minutes), SoakLimit = settings.SoakLimit - settings.SoakAfter + TimeSpan.FromMinutes(minutes) };
 }
 
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
@@ -94,7 +106,7 @@ if (report.Figures.ContainsKey("health.c100.ratio"))
     var idle = report.Figures.GetValueOrDefault("agent.rss.idle");
     var peak = report.Figures.GetValueOrDefault("agent.rss.peak");
     var startup = report.Figures.GetValueOrDefault("agent.startup.ms");
-    var aot = (Health: report.Figures.GetValueOrDefault("health.aot.c100.ratio", double.NaN), Idle: report.Figures.GetValueOrDefault("agent.aot.rss.idle", double.NaN),
+    var aot = (Health: report.Figures.GetValueOrDefault("health.aot.c100.ratio", double.NaN), Idle: report.Figures.GetValueOrDefault("agent.aot.rss.trimmed", double.NaN),
         Peak: report.Figures.GetValueOrDefault("agent.aot.rss.peak", double.NaN), Startup: report.Figures.GetValueOrDefault("agent.aot.startup.ms", double.NaN));
     string Both(double jit, double native, string format, string unit, Func<double, bool> met) => double.IsNaN(native)
         ? $"{Report.F(jit, format)}{unit} ({Verdict(met(jit))})"
@@ -105,7 +117,7 @@ if (report.Figures.ContainsKey("health.c100.ratio"))
     [
         ["agent ≥ 0.8 × nginx on GET /health (100 keep-alive connections)", Both(health, aot.Health, "0.00", "", r => r >= 0.8)],
         ["agent ≥ 0.6 × nginx on GET /api/v1/packages (100 keep-alive connections)", Both(packages, double.NaN, "0.00", "", r => r >= 0.6)],
-        ["agent RSS idle < 40 MB", Both(idle, aot.Idle, "0.0", " MiB", m => m < 40)],
+        ["agent RSS idle < 40 MB (JIT: 5 s after start; AOT: after a listing and the agent's idle trim)", Both(idle, aot.Idle, "0.0", " MiB", m => m < 40)],
         ["agent RSS under load < 80 MB (JIT: up to 500 connections; AOT: /health at 100)", Both(peak, aot.Peak, "0.0", " MiB", m => m < 80)],
         ["agent start-up < 300 ms", Both(startup, aot.Startup, "0", " ms", t => t < 300)],
     ]);
@@ -113,6 +125,8 @@ if (report.Figures.ContainsKey("health.c100.ratio"))
     report.Line("- The workstation, non-concurrent GC instead of the Web SDK's server GC: what an agent on every host should use.");
     report.Line("- Profiling the package list under load (`dotnet-trace`, CPU samples): per request the agent sorted all installed packages again (15% of its CPU), converted them to wire objects, stat-ed apt's files through path strings and file objects (10%, and most of the 85 KiB it allocated per request), republished every Kestrel and hosting meter measurement into Prometheus (9%), and streamed the answer in chunks. Now each order of a snapshot is sorted and converted once, the state stamp allocates nothing while nothing changed, the per-request meters are not republished (requests are counted by route already), and answers go out whole with a Content-Length: about 10 KiB allocated per request, and twice the package-list throughput.");
     report.Line("- ReadyToRun and Native AOT for start-up and memory (rows above). Native AOT starts within the target and needs about 40% less memory than the JIT build, so the .deb and .rpm ship it.");
+    report.Line("- An idle trim (`IdleMemoryTrimmer`): the GC only collects when its allocation budget (about 20 MiB here) runs out, so a listing's garbage stayed committed for as long as the agent idled. Now, once a 10-second interval allocates under 1 MiB after at least 4 MiB of work, the agent runs one full collection that gives the memory back (about 60 → 46 MiB for the AOT agent, by hand). What is left is mostly the mapped executable and libraries (clean file pages the kernel can drop and reload), and the 7 MB of data the AOT runtime unpacks at start.");
+    report.Line("- Tried and not kept: a smaller gen0 budget (`DOTNET_GCgen0size`; it cannot be compiled into an AOT binary, the GC reads it from the environment only, and it costs collections under load), and `OptimizationPreference=Size` (0.6 MB smaller, 23.6 → 23.0 MB).");
 }
 
 report.Heading("## Conditions during the run");

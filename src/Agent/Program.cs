@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using PatchPortal.Agent.Api;
 using PatchPortal.Agent.Configuration;
 using PatchPortal.Agent.Jobs;
+using PatchPortal.Agent.Machine;
 using PatchPortal.Agent.Packages;
 using PatchPortal.Agent.Security;
 
@@ -49,6 +50,7 @@ builder.AddAgentSecurity(options, tls, revocation);
 builder.AddJobs();
 builder.AddAgentApi(options);
 builder.AddAgentOpenApi();
+builder.Services.AddHostedService<IdleMemoryTrimmer>();
 
 var app = builder.Build();
 app.UseAgentApi(options);
