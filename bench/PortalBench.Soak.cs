@@ -113,15 +113,21 @@ public sealed partial class PortalBench
             // Users browse for a while before the run starts, so the run's own memory shows against a warm portal.
             await Task.Delay(settings.SoakBefore);
             var runStarted = clock.Elapsed;
+            var maps = new List<(string When, IReadOnlyDictionary<string, double>? Owners)> { ("run starts", MemoryMap.Of(portal.Id)) };
             await StartNowAsync(dataDir, runId);
             var run = await WaitForSoakRunAsync(portal, dataDir, runId, clock, settings.SoakLimit - settings.SoakAfter);
             var runEnded = clock.Elapsed;
-            await Task.Delay(settings.SoakAfter);
+            maps.Add(("run ended", MemoryMap.Of(portal.Id)));
+            await Task.Delay(settings.SoakAfter / 2);
+            maps.Add((FormattableString.Invariant($"{(settings.SoakAfter / 2).TotalMinutes:0.#} min later"), MemoryMap.Of(portal.Id)));
+            await Task.Delay(settings.SoakAfter / 2);
+            maps.Add((FormattableString.Invariant($"{settings.SoakAfter.TotalMinutes:0.#} min later"), MemoryMap.Of(portal.Id)));
 
             await stop.CancelAsync();
             await Task.WhenAll(users);
             await sampler;
             await ReportSoakAsync(dataDir, run, hosts, processes, tally, samples, runStarted, runEnded, clock.Elapsed);
+            ReportMemoryMap(maps);
         }
         finally
         {
@@ -135,6 +141,32 @@ public sealed partial class PortalBench
                 await agent.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Where the portal's RSS went, by owner (<see cref="MemoryMap"/>), when the run started, when it ended, and halfway
+    /// through and at the end of the browsing after it: growth that keeps on after the run shows here by its source.
+    /// </summary>
+    private void ReportMemoryMap(List<(string When, IReadOnlyDictionary<string, double>? Owners)> maps)
+    {
+        var read = maps.Where(m => m.Owners is not null).Select(m => (m.When, Owners: m.Owners!)).ToList();
+        if (read.Count == 0)
+        {
+            return;
+        }
+
+        report.Line();
+        report.Line("Where the portal's resident memory went, MiB by owner from `/proc/PID/smaps` (the owners are told apart by the shape of their mappings: `bench/MemoryMap.cs`; `patchportal-bench memory-map PID` prints the same for any process). The last column is the change over the browsing after the run.");
+        var owners = MemoryMap.Owners.Append("total").ToList();
+        double Value(IReadOnlyDictionary<string, double> map, string owner) => owner == "total" ? map.Values.Sum() : map[owner];
+        report.Table(
+            ["owner", .. read.Select(m => m.When), "after the run"],
+            owners.Select(owner => (IReadOnlyList<string>)
+            [
+                owner,
+                .. read.Select(m => Report.F(Value(m.Owners, owner))),
+                read.Count >= 3 ? FormattableString.Invariant($"{Value(read[^1].Owners, owner) - Value(read[1].Owners, owner):+0.0;-0.0;0.0}") : "",
+            ]).ToList());
     }
 
     /// <summary>

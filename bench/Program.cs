@@ -8,9 +8,29 @@ using PatchPortal.Bench;
 //   soak; the smoke run writes to a temporary file unless --out is given). Exits 1 when a figure is missing or a run
 //   had errors (for the soak also: a failed request, a host not patched, memory that grew).
 // patchportal-bench load ...   the load client itself (started by the bench as a child process).
+// patchportal-bench memory-map PID|SMAPS-FILE   a process's resident memory by owner, as the soak reports it.
 if (args.Length > 0 && args[0] == "load")
 {
     return await LoadRunner.MainAsync(args[1..]);
+}
+
+if (args is ["memory-map", var target])
+{
+    // A process's (or a saved smaps file's) resident memory by owner, as the soak reports it.
+    var owners = int.TryParse(target, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? MemoryMap.Of(pid) : MemoryMap.Classify(File.ReadLines(target));
+    if (owners is null)
+    {
+        await Console.Error.WriteLineAsync($"cannot read /proc/{target}/smaps");
+        return 1;
+    }
+
+    foreach (var (owner, mib) in owners)
+    {
+        Console.WriteLine(FormattableString.Invariant($"{mib,8:0.0} MiB  {owner}"));
+    }
+
+    Console.WriteLine(FormattableString.Invariant($"{owners.Values.Sum(),8:0.0} MiB  total"));
+    return 0;
 }
 
 var smoke = args.Contains("--smoke");
