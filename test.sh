@@ -23,6 +23,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # clang and zlib1g-dev: the agent's package holds a Native AOT executable (packaging/build.sh, tests/e2e/Packaging).
 command -v clang >/dev/null || missing+=(clang)
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+# dnf and createrepo-c: the agent's dnf/rpm backend runs for real against a local repository of tiny packages the
+# tests build with rpmbuild (tests/e2e/Agent/DnfBackendTests.cs); Debian ships both.
+command -v dnf >/dev/null || missing+=(dnf)
+command -v createrepo_c >/dev/null || missing+=(createrepo-c)
 # nginx: the baseline of the bench, whose smoke mode runs as an e2e test (tests/e2e/Bench). Debian's policy-rc.d keeps
 # the packaged service from starting; the bench runs its own instance on loopback.
 [ -x /usr/sbin/nginx ] || missing+=(nginx)

@@ -7,19 +7,31 @@ using PatchPortal.Agent.Machine;
 namespace PatchPortal.Agent.Packages.Dnf;
 
 /// <summary>The Fedora/RHEL backend: rpm for what is installed, dnf for what changes.</summary>
-public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptions> options, ILogger<DnfPackageManager> logger) : IPackageManager
+/// <remarks>
+/// The installed list and the pending updates cost three processes (rpm -qa, dnf check-update, dnf updateinfo), so
+/// they are kept as one snapshot, answered from while the rpm database, dnf's cache and its configuration are unchanged
+/// (<see cref="DnfStateStamp"/>) and for at most <see cref="MaxSnapshotAge"/>; the portal pages through them a
+/// thousand packages at a time.
+/// </remarks>
+public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptions> options, ILogger<DnfPackageManager> logger, TimeProvider time, DnfStateStamp? stamp = null)
+    : IPackageManager, IDisposable
 {
+    /// <summary>How long a snapshot is answered from at most, for the changes the stamp does not see (dnf 5's cache).</summary>
+    public static readonly TimeSpan MaxSnapshotAge = TimeSpan.FromMinutes(10);
+
     /// <summary>dnf check-update's "updates are available" exit code.</summary>
     private const int UpdatesAvailable = 100;
 
+    private readonly DnfStateStamp _stamp = stamp ?? new DnfStateStamp();
+    private readonly SemaphoreSlim _rebuild = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
     public string Name => "dnf";
 
-    public async Task<IReadOnlyList<InstalledPackage>> ListInstalledAsync(CancellationToken cancellationToken)
-    {
-        var installed = await InstalledAsync(cancellationToken);
-        var candidates = (await ListUpdatesAsync(cancellationToken)).ToDictionary(u => u.Name, u => u.CandidateVersion, StringComparer.Ordinal);
-        return installed.Select(p => p with { AvailableVersion = candidates.GetValueOrDefault(p.Name) }).ToList();
-    }
+    public async Task<IReadOnlyList<InstalledPackage>> ListInstalledAsync(CancellationToken cancellationToken) =>
+        (await GetSnapshotAsync(cancellationToken)).Installed;
+
+    public void Dispose() => _rebuild.Dispose();
 
     public async Task<InstalledPackageDetail?> GetPackageAsync(string name, CancellationToken cancellationToken)
     {
@@ -46,7 +58,49 @@ public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptio
         };
     }
 
-    public async Task<IReadOnlyList<AvailableUpdate>> ListUpdatesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AvailableUpdate>> ListUpdatesAsync(CancellationToken cancellationToken) =>
+        (await GetSnapshotAsync(cancellationToken)).Updates;
+
+    private async Task<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
+    {
+        // Compute returns the snapshot's own fingerprint while nothing changed.
+        var current = _snapshot;
+        if (IsCurrent(current))
+        {
+            return current!;
+        }
+
+        await _rebuild.WaitAsync(cancellationToken);
+        try
+        {
+            // Another caller may have rebuilt it while this one waited.
+            var rebuilt = _snapshot;
+            if (IsCurrent(rebuilt))
+            {
+                return rebuilt!;
+            }
+
+            PackagesLog.SnapshotRebuilt(logger, Name);
+            var taken = time.GetUtcNow();
+            var fingerprint = _stamp.Compute();
+            var installed = await InstalledAsync(cancellationToken);
+            var updates = await UpdatesAsync(installed, cancellationToken);
+            var candidates = updates.GroupBy(u => u.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().CandidateVersion, StringComparer.Ordinal);
+            var snapshot = new Snapshot(fingerprint, taken,
+                installed.Select(p => p with { AvailableVersion = candidates.GetValueOrDefault(p.Name) }).ToList(), updates);
+            _snapshot = snapshot;
+            return snapshot;
+        }
+        finally
+        {
+            _rebuild.Release();
+        }
+    }
+
+    private bool IsCurrent(Snapshot? snapshot) =>
+        snapshot is not null && time.GetUtcNow() - snapshot.TakenAt < MaxSnapshotAge && ReferenceEquals(snapshot.Stamp, _stamp.Compute(snapshot.Stamp));
+
+    private async Task<IReadOnlyList<AvailableUpdate>> UpdatesAsync(IReadOnlyList<InstalledPackage> installed, CancellationToken cancellationToken)
     {
         var check = await runner.RunAsync(DnfCommands.CheckUpdate(), null, cancellationToken);
         ThrowIfUnusable(check, DnfCommands.DnfPath);
@@ -64,8 +118,7 @@ public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptio
         var security = await runner.RunAsync(DnfCommands.SecurityUpdates(), null, cancellationToken);
         var advisories = (security.ExitCode == 0 ? DnfOutputParser.ParseSecurityAdvisories(security.Stdout) : [])
             .ToLookup(a => a.Name, StringComparer.Ordinal);
-        var current = (await InstalledAsync(cancellationToken)).GroupBy(p => p.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
+        var current = installed.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
         return DnfUpdates.Combine(rows, advisories, current);
     }
 
@@ -180,6 +233,8 @@ public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptio
             ? DnfOutputParser.ParseInstalled(result.Stdout)
             : throw new PackageManagerException("rpm -qa failed: " + result.Stderr.Trim());
     }
+
+    private sealed record Snapshot(StateStamp.Value Stamp, DateTimeOffset TakenAt, IReadOnlyList<InstalledPackage> Installed, IReadOnlyList<AvailableUpdate> Updates);
 
     private static void ThrowIfUnusable(CommandResult result, string command)
     {
