@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using PatchPortal.Tests.E2E.Infrastructure;
 
@@ -136,19 +135,5 @@ public sealed class AptBackendTests : IAsyncLifetime
         return (page.GetProperty("packages").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToList(), total);
     }
 
-    private static string Run(string file, params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        startInfo.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        startInfo.Environment["LC_ALL"] = "C";
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return output;
-    }
+    private static string Run(string file, params string[] arguments) => SystemCommand.Run(file, arguments).Stdout;
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using PatchPortal.Tests.E2E.Infrastructure;
@@ -33,7 +32,7 @@ public sealed class DnfBackendTests(DnfRepository repository) : IClassFixture<Dn
     public async Task Packages_MatchTheRpmDatabase()
     {
         var listed = (await _client.GetEnvelopeAsync("api/v1/packages?limit=1000")).Data;
-        var rpm = DnfRepository.Run("rpm", "-qa", "--queryformat", "%{NAME}\\n").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var rpm = SystemCommand.Run("rpm", "-qa", "--queryformat", "%{NAME}\\n").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.Equal(rpm.Length, listed.GetProperty("total").GetInt32());
         Assert.Equal(rpm.Order(StringComparer.Ordinal), listed.GetProperty("packages").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
@@ -85,7 +84,7 @@ public sealed class DnfBackendTests(DnfRepository repository) : IClassFixture<Dn
         }
         finally
         {
-            DnfRepository.Run("rpm", "-e", "--", Name);
+            SystemCommand.Run("rpm", "-e", "--", Name);
         }
     }
 
@@ -158,7 +157,7 @@ public sealed class DnfRepository : IDisposable
             """);
         foreach (var version in new[] { "1.0", "1.1" })
         {
-            var build = Run("rpmbuild", "-bb", "--define", "ver " + version, "--define", "_topdir " + Path.Combine(_root, "build"),
+            var build = SystemCommand.Run("rpmbuild", "-bb", "--define", "ver " + version, "--define", "_topdir " + Path.Combine(_root, "build"),
                 "--define", "_rpmdir " + Path.Combine(_root, "rpms"), spec);
             Assert.True(build.ExitCode == 0, "rpmbuild failed: " + build.Stderr);
         }
@@ -180,14 +179,14 @@ public sealed class DnfRepository : IDisposable
     /// <summary>The installed version-release, from rpm itself; null when not installed.</summary>
     public static string? InstalledVersion()
     {
-        var query = Run("rpm", "-q", "--queryformat", "%{VERSION}-%{RELEASE}", "--", Package);
+        var query = SystemCommand.Run("rpm", "-q", "--queryformat", "%{VERSION}-%{RELEASE}", "--", Package);
         return query.ExitCode == 0 ? query.Stdout.Trim() : null;
     }
 
     public void Dispose()
     {
-        Run("rpm", "-e", "--", Package);
-        Run("dnf", "-q", "clean", "all", "--disablerepo=*", "--enablerepo=" + RepoId);
+        SystemCommand.Run("rpm", "-e", "--", Package);
+        SystemCommand.Run("dnf", "-q", "clean", "all", "--disablerepo=*", "--enablerepo=" + RepoId);
         File.Delete(_repoFile);
         foreach (var cached in Directory.Exists("/var/cache/dnf") ? Directory.GetFileSystemEntries("/var/cache/dnf", RepoId + "*") : [])
         {
@@ -211,25 +210,9 @@ public sealed class DnfRepository : IDisposable
 
     private void Refresh()
     {
-        var index = Run("createrepo_c", "-q", "--update", Path.Combine(_root, "repo"));
+        var index = SystemCommand.Run("createrepo_c", "-q", "--update", Path.Combine(_root, "repo"));
         Assert.True(index.ExitCode == 0, "createrepo_c failed: " + index.Stderr);
-        var cache = Run("dnf", "-q", "makecache", "--disablerepo=*", "--enablerepo=" + RepoId);
+        var cache = SystemCommand.Run("dnf", "-q", "makecache", "--disablerepo=*", "--enablerepo=" + RepoId);
         Assert.True(cache.ExitCode == 0, "dnf makecache failed: " + cache.Stderr);
-    }
-
-    internal static (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        startInfo.Environment["LC_ALL"] = "C";
-        using var process = Process.Start(startInfo)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout, stderr.Result);
     }
 }
