@@ -13,7 +13,7 @@ namespace PatchPortal.Agent.Packages.Dnf;
 /// (<see cref="DnfStateStamp"/>) and for at most <see cref="MaxSnapshotAge"/>; the portal pages through them a
 /// thousand packages at a time.
 /// </remarks>
-public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptions> options, ILogger<DnfPackageManager> logger, TimeProvider time, DnfStateStamp? stamp = null)
+public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptions> options, ILogger<DnfPackageManager> logger, TimeProvider time)
     : IPackageManager, IDisposable
 {
     /// <summary>How long a snapshot is answered from at most, for the changes the stamp does not see (dnf 5's cache).</summary>
@@ -22,7 +22,7 @@ public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptio
     /// <summary>dnf check-update's "updates are available" exit code.</summary>
     private const int UpdatesAvailable = 100;
 
-    private readonly DnfStateStamp _stamp = stamp ?? new DnfStateStamp();
+    private readonly DnfStateStamp _stamp = new();
     private readonly SemaphoreSlim _rebuild = new(1, 1);
     private volatile Snapshot? _snapshot;
 
