@@ -17,7 +17,8 @@ public static class AgentJson
     {
         ArgumentNullException.ThrowIfNull(options);
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        options.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        // Dictionary keys are written as given: every key on the wire is snake_case already (check names, error
+        // details), and a DictionaryKeyPolicy would turn off the source generator's fast-path writers for every type.
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.PropertyNameCaseInsensitive = false;

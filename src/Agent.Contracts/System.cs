@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace PatchPortal.Agent.Contracts;
 
 public sealed record HealthCheckResult(string Status, string? Message);
@@ -7,7 +9,7 @@ public sealed record HealthResponse
     public required string Status { get; init; }
     public required string Version { get; init; }
     public long UptimeSeconds { get; init; }
-    public IReadOnlyDictionary<string, HealthCheckResult> Checks { get; init; } = new Dictionary<string, HealthCheckResult>();
+    public IReadOnlyDictionary<string, HealthCheckResult> Checks { get; init; } = ReadOnlyDictionary<string, HealthCheckResult>.Empty;
 
     // ext
     public bool RebootRequired { get; init; }

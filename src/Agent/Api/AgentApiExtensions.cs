@@ -24,6 +24,12 @@ public static class AgentApiExtensions
         // HTTP metrics middleware, and translating each of their measurements cost about a tenth of the agent's CPU
         // under load (docs/benchmarks.md).
         Metrics.ConfigureMeterAdapter(adapter => adapter.InstrumentFilterPredicate = PublishedMeter);
+        Metrics.DefaultFactory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+
+        // ASP.NET Core's hosting layer starts an Activity and a log scope for every request whenever its logger is on at
+        // any level. The agent logs each request itself (RequestGuardMiddleware, event 1006, in its own scope carrying
+        // the request id) and exports no traces, so that logger is off: about a fifth of what /health allocated.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         // Scopes carry the request id (and a running job's id) into every log line, so one change can be followed from
         // the portal into this agent; Logging:Console:FormatterOptions:IncludeScopes=false turns them off.
@@ -85,30 +91,14 @@ public static class AgentApiExtensions
         return builder;
     }
 
-    /// <summary>The request pipeline: guard, rate limit, timeouts, then envelopes for unmatched routes and methods.</summary>
+    /// <summary>The request pipeline: guard (which also answers unmatched routes and methods with envelopes), routing, rate limit, timeouts.</summary>
     public static WebApplication UseAgentApi(this WebApplication app, AgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(options);
 
         app.UseMiddleware<RequestGuardMiddleware>();
-        app.UseStatusCodePages(context =>
-        {
-            var http = context.HttpContext;
-            return http.Response.StatusCode switch
-            {
-                StatusCodes.Status404NotFound => Envelope.WriteErrorAsync(http, 404, ErrorCodes.NotFound, $"no such path: {http.Request.Path}"),
-                StatusCodes.Status405MethodNotAllowed => Envelope.WriteErrorAsync(http, 405, ErrorCodes.MethodNotAllowed,
-                    $"{http.Request.Method} is not served on {http.Request.Path}; allowed: {http.Response.Headers.Allow}"),
-                StatusCodes.Status413PayloadTooLarge => Envelope.WriteErrorAsync(http, 413, ErrorCodes.PayloadTooLarge,
-                    $"request body is larger than Agent:Limits:MaxRequestBodyBytes ({options.Limits.MaxRequestBodyBytes} bytes) allows"),
-                StatusCodes.Status400BadRequest or StatusCodes.Status415UnsupportedMediaType => Envelope.WriteErrorAsync(http, 400, ErrorCodes.InvalidRequest,
-                    "the request could not be read; send a JSON body with Content-Type: application/json", new Dictionary<string, object?> { ["field"] = "body" }),
-                _ => Task.CompletedTask,
-            };
-        });
         app.UseRouting();
-        app.UseHttpMetrics(metrics => metrics.ReduceStatusCodeCardinality());
         if (options.Limits.RequestsPerMinute > 0)
         {
             app.UseRateLimiter();

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using PatchPortal.Agent.Contracts;
 
@@ -6,34 +7,36 @@ namespace PatchPortal.Agent.Api;
 /// <summary>The one writer of the agent's response envelope, used by endpoints and by middleware alike.</summary>
 public static class Envelope
 {
-    private const string RequestIdItem = "patch-agent.request-id";
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     /// <summary>The wire options' writer settings (the serializer takes them from the writer it is given).</summary>
+    /// <remarks>
+    /// The writer escapes only what JSON requires (quotes, backslashes, control characters) and leaves the rest, such as
+    /// the <c>+</c> and <c>~</c> of Debian versions, as it is: answers are <c>application/json</c> for API clients, never
+    /// embedded in HTML, and the default encoder's escaping took its slow path on nearly every package of a listing.
+    /// The serializer options keep no encoder of their own, so the source generator's fast-path writers still apply.
+    /// </remarks>
     private static readonly JsonWriterOptions WriterOptions = new()
     {
-        Encoder = Json.AgentWireJson.Options.Encoder,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = Json.AgentWireJson.Options.WriteIndented,
         MaxDepth = Json.AgentWireJson.Options.MaxDepth,
         SkipValidation = true,
     };
 
+    /// <summary>The request's id, as the guard middleware set it (a fresh one when no guard ran).</summary>
     public static string RequestId(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Items[RequestIdItem] is string id)
+        if (context.Features.Get<AgentRequestFeature>() is { } request)
         {
-            return id;
+            return request.RequestId;
         }
 
-        id = Guid.NewGuid().ToString();
-        context.Items[RequestIdItem] = id;
-        return id;
-    }
-
-    public static void SetRequestId(HttpContext context, string requestId)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        context.Items[RequestIdItem] = requestId;
+        request = new AgentRequestFeature(RequestIds.New(), client: null);
+        context.Features.Set(request);
+        return request.RequestId;
     }
 
     public static IResult Ok<T>(T data) => new EnvelopeResult<T>(StatusCodes.Status200OK, data, null);
@@ -72,15 +75,28 @@ public static class Envelope
             Error = error,
         };
         using var body = new PooledBufferWriter();
-        using (var writer = new Utf8JsonWriter(body, WriterOptions))
-        {
-            JsonSerializer.Serialize(writer, envelope, Json.AgentWireJson.TypeInfo<ApiEnvelope<T>>());
-        }
+        var writer = WriterFor(body);
+        JsonSerializer.Serialize(writer, envelope, Json.AgentWireJson.TypeInfo<ApiEnvelope<T>>());
 
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.ContentLength = body.WrittenMemory.Length;
         await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// This thread's JSON writer, pointed at <paramref name="body"/>: serialising is synchronous, so one writer per
+    /// thread serves every answer (as ASP.NET Core's own JSON results do) instead of one allocated per answer.
+    /// </summary>
+    private static Utf8JsonWriter WriterFor(PooledBufferWriter body)
+    {
+        if (t_writer is { } writer)
+        {
+            writer.Reset(body);
+            return writer;
+        }
+
+        return t_writer = new Utf8JsonWriter(body, WriterOptions);
     }
 
     public static Task WriteErrorAsync(HttpContext context, int status, string code, string message, IReadOnlyDictionary<string, object?>? details = null, bool retryable = false) =>

@@ -10,29 +10,26 @@ namespace PatchPortal.Agent.Api;
 
 /// <summary>
 /// The first middleware: gives the request its id, refuses requests that carry no verified client identity (only
-/// possible for <c>/health</c> when anonymous health is on), refuses ambiguous headers, and turns every failure
-/// below it into an envelope.
+/// possible for <c>/health</c> when anonymous health is on), refuses ambiguous headers, turns every failure below it
+/// into an envelope (bodiless framework answers too: what <c>UseStatusCodePages</c> would do, without the per-request
+/// items dictionary it builds), records the request's metrics and logs it.
 /// </summary>
 public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger<RequestGuardMiddleware> logger, Microsoft.Extensions.Options.IOptions<AgentOptions> options)
 {
-    public const string ClientIdentityItem = "patch-agent.client";
-
     public async Task InvokeAsync(HttpContext context)
     {
         var incoming = context.Request.Headers[RequestIds.Header];
         var requestId = incoming.Count == 1 ? RequestIds.From(incoming[0]) : RequestIds.New();
-        Envelope.SetRequestId(context, requestId);
+        var identity = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(AgentSecurityExtensions.ClientIdentityItem, out var value) == true ? value as string : null;
+        context.Features.Set(new AgentRequestFeature(requestId, identity));
         context.Response.Headers[RequestIds.Header] = requestId;
 
-        var identity = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(AgentSecurityExtensions.ClientIdentityItem, out var value) == true ? value as string : null;
         if (identity is null && !(options.Value.Health.AllowAnonymous && IsHealthPath(context.Request.Path) && HttpMethods.IsGet(context.Request.Method)))
         {
             LogNoIdentity(logger, context.Connection.RemoteIpAddress?.ToString() ?? "unknown", context.Request.Path);
             await Envelope.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.AuthInvalidCert, "a client certificate on the allow-list is required");
             return;
         }
-
-        context.Items[ClientIdentityItem] = identity;
 
         if (context.Request.Headers.ContentType.Count > 1 || context.Request.Headers["Content-Length"].Count > 1)
         {
@@ -49,9 +46,14 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
 
         using var scope = RequestScope(logger, requestId, identity ?? "anonymous");
         var started = Stopwatch.GetTimestamp();
+        RequestMetrics.Started();
         try
         {
             await next(context);
+            if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentLength is null && context.Response.ContentType is null)
+            {
+                await WriteBodilessErrorAsync(context);
+            }
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
@@ -76,11 +78,14 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
         }
         finally
         {
-            LogAnswered(context, Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            RequestMetrics.Finished(context, elapsed);
+            LogAnswered(context, elapsed);
         }
     }
 
-    public static string? ClientIdentity(HttpContext context) => context?.Items[ClientIdentityItem] as string;
+    /// <summary>The allow-listed identity of the request's client certificate (null before the guard ran, or anonymous).</summary>
+    public static string? ClientIdentity(HttpContext context) => context?.Features.Get<AgentRequestFeature>()?.Client;
 
     /// <summary>One line per request, in the request's scope; polls (health, metrics) only at Debug.</summary>
     private void LogAnswered(HttpContext context, TimeSpan elapsed)
@@ -96,6 +101,22 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
         LoggerMessage.DefineScope<string, string>("Request {RequestId} from {Client}");
 
     private static bool IsHealthPath(PathString path) => path == "/health" || path == "/api/v1/health";
+
+    /// <summary>
+    /// An envelope for an error the framework answered without a body: no route (404), a route without the method (405),
+    /// a body over the limit (413), or a body that could not be read (400, 415).
+    /// </summary>
+    private Task WriteBodilessErrorAsync(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => Envelope.WriteErrorAsync(context, 404, ErrorCodes.NotFound, $"no such path: {context.Request.Path}"),
+        StatusCodes.Status405MethodNotAllowed => Envelope.WriteErrorAsync(context, 405, ErrorCodes.MethodNotAllowed,
+            $"{context.Request.Method} is not served on {context.Request.Path}; allowed: {context.Response.Headers.Allow}"),
+        StatusCodes.Status413PayloadTooLarge => Envelope.WriteErrorAsync(context, 413, ErrorCodes.PayloadTooLarge,
+            $"request body is larger than Agent:Limits:MaxRequestBodyBytes ({options.Value.Limits.MaxRequestBodyBytes} bytes) allows"),
+        StatusCodes.Status400BadRequest or StatusCodes.Status415UnsupportedMediaType => Envelope.WriteErrorAsync(context, 400, ErrorCodes.InvalidRequest,
+            "the request could not be read; send a JSON body with Content-Type: application/json", new Dictionary<string, object?> { ["field"] = "body" }),
+        _ => Task.CompletedTask,
+    };
 
     private static Task WriteBadRequestAsync(HttpContext context, BadHttpRequestException ex)
     {

@@ -67,13 +67,33 @@ public sealed partial class JobManager : IJobManager, IDisposable
         }
     }
 
-    public bool HasActivePackageJob => _jobs.Values.Any(job =>
+    /// <remarks>
+    /// Asked on every health check: only the pending and running jobs are looked at (enumerating the concurrent
+    /// dictionary takes no lock), not every job the agent remembers.
+    /// </remarks>
+    public bool HasActivePackageJob
     {
-        lock (job.Sync)
+        get
         {
-            return job.ExclusiveMode && !job.IsFinal;
+            foreach (var (id, _) in _active)
+            {
+                if (_jobs.TryGetValue(id, out var job) && IsActivePackageJob(job))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+
+            static bool IsActivePackageJob(Job job)
+            {
+                lock (job.Sync)
+                {
+                    return job.ExclusiveMode && !job.IsFinal;
+                }
+            }
         }
-    });
+    }
 
     public JobDetail Submit(JobRequest request)
     {

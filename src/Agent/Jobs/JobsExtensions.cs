@@ -12,7 +12,7 @@ public static class JobsExtensions
     /// <summary>
     /// Registers the job store, manager, event hub, worker and their options. The package backend
     /// (<see cref="Packages.IPackageManager"/>) is registered by the packages feature. WebSockets are switched on here
-    /// too (a startup filter adds <c>UseWebSockets</c>, with the keep-alive of <see cref="JobsWebSocketOptions"/>), so
+    /// too (a startup filter adds <c>UseWebSockets</c> for the stream's path, with the keep-alive of <see cref="JobsWebSocketOptions"/>), so
     /// Program.cs needs only <c>app.MapJobsWebSocket()</c>; an extra <c>app.UseWebSockets()</c> there does no harm.
     /// </summary>
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
@@ -57,12 +57,15 @@ public static class JobsExtensions
         return app;
     }
 
-    /// <summary>Puts the WebSocket middleware first in the pipeline, so the endpoint works whatever Program.cs adds.</summary>
+    /// <summary>
+    /// Puts the WebSocket middleware first in the pipeline, so the endpoint works whatever Program.cs adds; only on the
+    /// stream's path, because the middleware prepares an upgrade feature for every request it sees.
+    /// </summary>
     private sealed class WebSocketsStartupFilter : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
-            app.UseWebSockets();
+            app.UseWhen(context => context.Request.Path.StartsWithSegments(JobsWebSocket.Path, StringComparison.OrdinalIgnoreCase), stream => stream.UseWebSockets());
             next(app);
         };
     }

@@ -21,7 +21,6 @@ namespace PatchPortal.Agent.Json;
 /// </remarks>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DictionaryKeyPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.Strict,
     PropertyNameCaseInsensitive = false,

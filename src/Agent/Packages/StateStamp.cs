@@ -16,6 +16,9 @@ namespace PatchPortal.Agent.Packages;
 /// </remarks>
 public class StateStamp(IReadOnlyList<(string Path, bool IsDirectory)> sources)
 {
+    /// <summary>The backends' <see cref="TrustFor"/>: a second.</summary>
+    public static readonly TimeSpan DefaultTrust = TimeSpan.FromSeconds(1);
+
     private const long Missing = -1;
 
     private static readonly EnumerationOptions Entries = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
@@ -26,8 +29,45 @@ public class StateStamp(IReadOnlyList<(string Path, bool IsDirectory)> sources)
     [ThreadStatic]
     private static List<long>? t_values;
 
-    /// <summary>The current fingerprint: <paramref name="previous"/> itself when nothing changed (no allocation then).</summary>
+    private volatile Confirmation? _confirmed;
+
+    /// <summary>
+    /// How long a fingerprint this stamp computed is taken as current without looking at the files again (zero: always
+    /// look). A listing under load would otherwise spend about a fifth of its CPU on the stat calls; the price is that a
+    /// change made outside the agent shows up to this much later. The agent's own changes call <see cref="Forget"/>.
+    /// </summary>
+    public TimeSpan TrustFor { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The clock <see cref="TrustFor"/> is measured on.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>A fingerprint, and when it was last seen to match the files.</summary>
+    private sealed record Confirmation(Value Value, long At);
+
+    /// <summary>
+    /// The current fingerprint: <paramref name="previous"/> itself when nothing changed (no allocation then), or when it
+    /// was confirmed less than <see cref="TrustFor"/> ago.
+    /// </summary>
     public Value Compute(Value? previous = null)
+    {
+        if (previous is not null && _confirmed is { } confirmed && ReferenceEquals(confirmed.Value, previous) && Time.GetElapsedTime(confirmed.At) < TrustFor)
+        {
+            return previous;
+        }
+
+        var current = ComputeFromFiles(previous);
+        if (TrustFor > TimeSpan.Zero)
+        {
+            _confirmed = new Confirmation(current, Time.GetTimestamp());
+        }
+
+        return current;
+    }
+
+    /// <summary>Looks at the files on the next <see cref="Compute"/> whatever <see cref="TrustFor"/> says (after a change the agent made).</summary>
+    public void Forget() => _confirmed = null;
+
+    private Value ComputeFromFiles(Value? previous)
     {
         var values = t_values ??= new List<long>(64);
         values.Clear();

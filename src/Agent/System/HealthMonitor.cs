@@ -18,32 +18,39 @@ public sealed class HealthMonitor(IPackageManager packages, IJobManager jobs, Tl
     private readonly long _startedAt = time.GetTimestamp();
     private Snapshot? _snapshot;
 
+    private CheckSet? _checks;
+
     private sealed record Snapshot(DateTimeOffset TakenAt, DatabaseState Database, bool RebootRequired);
 
-    public async Task<HealthResponse> CheckAsync(CancellationToken cancellationToken)
+    private enum CertificateState
+    {
+        Valid,
+        ExpiresSoon,
+        Expired,
+    }
+
+    /// <summary>The checks for one combination of their inputs: monitors poll often, and the inputs rarely change.</summary>
+    private sealed record CheckSet(Snapshot Snapshot, bool PackageJobActive, CertificateState Certificate, IReadOnlyDictionary<string, HealthCheckResult> Checks, string Status);
+
+    public async ValueTask<HealthResponse> CheckAsync(CancellationToken cancellationToken)
     {
         var snapshot = await CurrentAsync(cancellationToken);
         var now = time.GetUtcNow();
         var expires = tls.ServerCertificateExpiresAt;
-        var checks = new Dictionary<string, HealthCheckResult>
+        var certificate = expires < now ? CertificateState.Expired : expires - now < CertificateWarning ? CertificateState.ExpiresSoon : CertificateState.Valid;
+        var packageJobActive = jobs.HasActivePackageJob;
+        var checks = _checks;
+        if (checks is null || checks.Snapshot != snapshot || checks.PackageJobActive != packageJobActive || checks.Certificate != certificate)
         {
-            ["config"] = new("ok", null),
-            ["certificates"] = expires < now
-                ? new("error", $"server certificate expired at {expires:O}")
-                : expires - now < CertificateWarning ? new("warning", $"server certificate expires at {expires:O}") : new("ok", $"server certificate valid until {expires:O}"),
-            ["package_manager"] = snapshot.Database.Consistent
-                ? new("ok", $"{packages.Name}: package database consistent")
-                : new("error", $"{packages.Name}: {snapshot.Database.Problem}"),
-            ["job_queue"] = new("ok", jobs.HasActivePackageJob ? "a package job is pending or running" : "idle"),
-        };
+            _checks = checks = Evaluate(snapshot, packageJobActive, certificate, expires);
+        }
 
-        var status = checks.Values.Any(c => c.Status == "error") ? "unhealthy" : checks.Values.Any(c => c.Status == "warning") ? "degraded" : "healthy";
         return new HealthResponse
         {
-            Status = status,
+            Status = checks.Status,
             Version = SystemInfoProvider.AgentVersion,
             UptimeSeconds = (long)time.GetElapsedTime(_startedAt).TotalSeconds,
-            Checks = checks,
+            Checks = checks.Checks,
             RebootRequired = snapshot.RebootRequired,
             CertificateExpiresAt = expires,
         };
@@ -57,13 +64,32 @@ public sealed class HealthMonitor(IPackageManager packages, IJobManager jobs, Tl
 
     public void Dispose() => _refresh.Dispose();
 
-    private async Task<Snapshot> CurrentAsync(CancellationToken cancellationToken)
+    private CheckSet Evaluate(Snapshot snapshot, bool packageJobActive, CertificateState certificate, DateTimeOffset expires)
     {
-        if (_snapshot is { } fresh && time.GetUtcNow() - fresh.TakenAt < CacheFor)
+        var checks = new Dictionary<string, HealthCheckResult>
         {
-            return fresh;
-        }
+            ["config"] = new("ok", null),
+            ["certificates"] = certificate switch
+            {
+                CertificateState.Expired => new("error", $"server certificate expired at {expires:O}"),
+                CertificateState.ExpiresSoon => new("warning", $"server certificate expires at {expires:O}"),
+                _ => new("ok", $"server certificate valid until {expires:O}"),
+            },
+            ["package_manager"] = snapshot.Database.Consistent
+                ? new("ok", $"{packages.Name}: package database consistent")
+                : new("error", $"{packages.Name}: {snapshot.Database.Problem}"),
+            ["job_queue"] = new("ok", packageJobActive ? "a package job is pending or running" : "idle"),
+        };
 
+        var status = checks.Values.Any(c => c.Status == "error") ? "unhealthy" : checks.Values.Any(c => c.Status == "warning") ? "degraded" : "healthy";
+        return new CheckSet(snapshot, packageJobActive, certificate, checks.AsReadOnly(), status);
+    }
+
+    private ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken) =>
+        _snapshot is { } fresh && time.GetUtcNow() - fresh.TakenAt < CacheFor ? ValueTask.FromResult(fresh) : new ValueTask<Snapshot>(RefreshAsync(cancellationToken));
+
+    private async Task<Snapshot> RefreshAsync(CancellationToken cancellationToken)
+    {
         await _refresh.WaitAsync(cancellationToken);
         try
         {

@@ -49,8 +49,9 @@ public sealed class AgentApiTests(AgentFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("patchagent_jobs_finished_total{operation=\"patch_apply\",status=\"completed\"}", text, StringComparison.Ordinal);
         Assert.Contains("patchagent_job_duration_seconds_count{operation=\"rollback\",status=\"completed\"}", text, StringComparison.Ordinal);
-        Assert.Contains("http_request_duration_seconds_count{", text, StringComparison.Ordinal);
-        Assert.Contains("endpoint=\"/api/v1/patches/apply\"", text, StringComparison.Ordinal);
+        Assert.Contains("http_request_duration_seconds_count{code=\"2xx\",method=\"POST\",endpoint=\"/api/v1/patches/apply\"} ", text, StringComparison.Ordinal);
+        Assert.Contains("http_request_duration_seconds_count{code=\"2xx\",method=\"POST\",endpoint=\"/api/v1/jobs/{id}/rollback\"} ", text, StringComparison.Ordinal);
+        Assert.Matches("(?m)^http_requests_in_progress [1-9]", text); // this scrape itself, at least
     }
 
     [Fact]

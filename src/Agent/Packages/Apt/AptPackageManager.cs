@@ -12,7 +12,7 @@ public sealed class AptPackageManager(ICommandRunner runner, IOptions<AgentOptio
     private const string DpkgInfo = "/var/lib/dpkg/info";
     private const string RebootRequiredFlag = "/var/run/reboot-required";
 
-    private readonly AptStateStamp _stamp = new();
+    private readonly AptStateStamp _stamp = new() { TrustFor = StateStamp.DefaultTrust };
     private readonly SemaphoreSlim _rebuild = new(1, 1);
     private volatile Snapshot? _snapshot;
     private string? _nativeArchitecture;
@@ -96,6 +96,18 @@ public sealed class AptPackageManager(ICommandRunner runner, IOptions<AgentOptio
     }
 
     public async Task<CommandOutcome> ExecuteAsync(PackageOperation operation, IJobOutput output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExecuteOperationAsync(operation, output, cancellationToken);
+        }
+        finally
+        {
+            _stamp.Forget();
+        }
+    }
+
+    private async Task<CommandOutcome> ExecuteOperationAsync(PackageOperation operation, IJobOutput output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(output);

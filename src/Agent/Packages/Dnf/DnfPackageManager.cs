@@ -22,7 +22,7 @@ public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptio
     /// <summary>dnf check-update's "updates are available" exit code.</summary>
     private const int UpdatesAvailable = 100;
 
-    private readonly DnfStateStamp _stamp = new();
+    private readonly DnfStateStamp _stamp = new() { TrustFor = StateStamp.DefaultTrust, Time = time };
     private readonly SemaphoreSlim _rebuild = new(1, 1);
     private volatile Snapshot? _snapshot;
 
@@ -161,6 +161,18 @@ public sealed class DnfPackageManager(ICommandRunner runner, IOptions<AgentOptio
     }
 
     public async Task<CommandOutcome> ExecuteAsync(PackageOperation operation, IJobOutput output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExecuteTransactionsAsync(operation, output, cancellationToken);
+        }
+        finally
+        {
+            _stamp.Forget();
+        }
+    }
+
+    private async Task<CommandOutcome> ExecuteTransactionsAsync(PackageOperation operation, IJobOutput output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         var transactions = await TransactionsAsync(operation, cancellationToken);

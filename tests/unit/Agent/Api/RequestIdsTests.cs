@@ -35,4 +35,13 @@ public sealed class RequestIdsTests
 
     [Fact]
     public void From_MakesAFreshId_WhenThereIsNone() => Assert.True(RequestIds.IsWellFormed(RequestIds.From(null)));
+
+    [Fact]
+    public void New_Makes32HexDigits_NeverTheSameTwice()
+    {
+        var ids = Enumerable.Range(0, 100_000).Select(_ => RequestIds.New()).ToList();
+
+        Assert.All(ids.Take(100), id => Assert.Matches("^[0-9a-f]{32}$", id));
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using PatchPortal.Agent.Packages.Apt;
 
 namespace PatchPortal.Tests.Unit.Agent.Packages;
@@ -97,6 +98,39 @@ public sealed class AptStateStampTests : IDisposable
 
         Assert.NotEqual(before, _stamp.Compute());
         Assert.NotSame(before, _stamp.Compute(before));
+    }
+
+    [Fact]
+    public void Compute_TrustsAConfirmedFingerprint_ForTrustForOnly()
+    {
+        var time = new FakeTimeProvider();
+        var stamp = new AptStateStamp(Path("status"), Path("lists"), Path("etc")) { TrustFor = TimeSpan.FromSeconds(1), Time = time };
+        var before = stamp.Compute();
+        File.AppendAllText(Path("lists", "a_Packages"), "more");
+
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.Same(before, stamp.Compute(before));
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        var after = stamp.Compute(before);
+        Assert.NotEqual(before, after);
+
+        // A fingerprint it did not confirm itself is always checked against the files.
+        Assert.NotSame(before, stamp.Compute(before));
+        Assert.Same(after, stamp.Compute(after));
+    }
+
+    [Fact]
+    public void Forget_MakesTheNextComputeLookAtTheFiles()
+    {
+        var stamp = new AptStateStamp(Path("status"), Path("lists"), Path("etc")) { TrustFor = TimeSpan.FromMinutes(5) };
+        var before = stamp.Compute();
+        File.WriteAllText(Path("status"), "Package: dpkg\n\nPackage: hello\n");
+        Assert.Same(before, stamp.Compute(before));
+
+        stamp.Forget();
+
+        Assert.NotEqual(before, stamp.Compute(before));
     }
 
     private string Path(params string[] parts) => System.IO.Path.Combine([_root.FullName, .. parts]);
