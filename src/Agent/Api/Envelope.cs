@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using PatchPortal.Agent.Contracts;
@@ -40,6 +41,18 @@ public static class Envelope
     }
 
     public static IResult Ok<T>(T data) => new EnvelopeResult<T>(StatusCodes.Status200OK, data, null);
+
+    /// <summary><paramref name="value"/> written exactly as an answer would carry it, to be copied into later answers.</summary>
+    internal static Json.EncodedJson Encode<T>(T value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            JsonSerializer.Serialize(writer, value, Json.AgentWireJson.TypeInfo<T>());
+        }
+
+        return new Json.EncodedJson(buffer.WrittenSpan.ToArray());
+    }
 
     public static IResult Accepted<T>(T data) => new EnvelopeResult<T>(StatusCodes.Status202Accepted, data, null);
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using PatchPortal.Agent.Contracts;
 using PatchPortal.Agent.Jobs;
+using PatchPortal.Agent.Json;
 using PatchPortal.Agent.Packages;
 
 namespace PatchPortal.Agent.Api;
@@ -78,8 +79,10 @@ public static class PackagesApi
             (_, "upgradable") => p => p.Upgradable && matches(p.Name),
             _ => p => matches(p.Name),
         };
-        var (page, total) = SortedViews.Page(view, include, limit, offset);
-        return Envelope.Ok(new PackageListResponse(page, total, limit, offset));
+        // Each package is encoded once per snapshot and order: serialising the page was a third of a listing's CPU.
+        var encoded = SortedViews.Of(view, "encoded", static (dtos, _) => dtos.Select(Envelope.Encode).ToArray());
+        var (page, total) = SortedViews.Page(view, encoded, include, limit, offset);
+        return Envelope.Ok(new EncodedPackageList(page, total, limit, offset));
     }
 
     /// <summary>The list as wire objects in one order (<c>name</c>, <c>version</c> or <c>size</c>, then " desc" for descending).</summary>

@@ -25,27 +25,40 @@ internal static class SortedViews
     /// The items of <paramref name="view"/> that <paramref name="include"/> keeps (all when null), counted, with the
     /// <paramref name="limit"/> of them that follow the first <paramref name="offset"/>: one pass, no copy of the rest.
     /// </summary>
-    public static (IReadOnlyList<T> Page, int Total) Page<T>(T[] view, Func<T, bool>? include, int limit, int offset)
+    public static (IReadOnlyList<T> Page, int Total) Page<T>(T[] view, Func<T, bool>? include, int limit, int offset) =>
+        Page(view, view, include, limit, offset);
+
+    /// <summary>
+    /// As <see cref="Page{T}(T[], Func{T, bool}?, int, int)"/>, answering with the items of <paramref name="output"/>
+    /// that stand where the kept items of <paramref name="view"/> stand (the same list in another form).
+    /// </summary>
+    public static (IReadOnlyList<TOut> Page, int Total) Page<T, TOut>(T[] view, TOut[] output, Func<T, bool>? include, int limit, int offset)
     {
         ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(output);
+        if (output.Length != view.Length)
+        {
+            throw new ArgumentException("the output must be the view in another form", nameof(output));
+        }
+
         if (include is null)
         {
             var start = Math.Min(offset, view.Length);
-            return (new ArraySegment<T>(view, start, Math.Min(limit, view.Length - start)), view.Length);
+            return (new ArraySegment<TOut>(output, start, Math.Min(limit, view.Length - start)), view.Length);
         }
 
-        var page = new List<T>(Math.Min(limit, view.Length));
+        var page = new List<TOut>(Math.Min(limit, view.Length));
         var total = 0;
-        foreach (var item in view)
+        for (var i = 0; i < view.Length; i++)
         {
-            if (!include(item))
+            if (!include(view[i]))
             {
                 continue;
             }
 
             if (total >= offset && page.Count < limit)
             {
-                page.Add(item);
+                page.Add(output[i]);
             }
 
             total++;

@@ -36,6 +36,7 @@ namespace PatchPortal.Agent.Json;
 [JsonSerializable(typeof(ApiEnvelope<ServiceStatusDto>))]
 [JsonSerializable(typeof(ApiEnvelope<JobAccepted>))]
 [JsonSerializable(typeof(ApiEnvelope<PackageListResponse>))]
+[JsonSerializable(typeof(ApiEnvelope<EncodedPackageList>))]
 [JsonSerializable(typeof(ApiEnvelope<PackageDetailDto>))]
 [JsonSerializable(typeof(ApiEnvelope<PatchListResponse>))]
 [JsonSerializable(typeof(ApiEnvelope<DryRunManifest>))]
