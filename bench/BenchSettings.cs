@@ -5,9 +5,10 @@ public sealed record BenchSettings
 {
     public bool Smoke { get; init; }
 
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Each load run, after its warm-up (the JIT agent reaches its optimised code after a few seconds of load).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
 
     public IReadOnlyList<int> Connections { get; init; } = [1, 10, 100, 500];
 

@@ -126,7 +126,8 @@ if (report.Figures.ContainsKey("health.c100.ratio"))
     var idle = report.Figures.GetValueOrDefault("agent.rss.idle");
     var peak = report.Figures.GetValueOrDefault("agent.rss.peak");
     var startup = report.Figures.GetValueOrDefault("agent.startup.ms");
-    var aot = (Health: report.Figures.GetValueOrDefault("health.aot.c100.ratio", double.NaN), Idle: report.Figures.GetValueOrDefault("agent.aot.rss.trimmed", double.NaN),
+    var aot = (Health: report.Figures.GetValueOrDefault("health.aot.c100.ratio", double.NaN), Packages: report.Figures.GetValueOrDefault("packages.aot.c100.ratio", double.NaN),
+        Idle: report.Figures.GetValueOrDefault("agent.aot.rss.trimmed", double.NaN),
         Peak: report.Figures.GetValueOrDefault("agent.aot.rss.peak", double.NaN), Startup: report.Figures.GetValueOrDefault("agent.aot.startup.ms", double.NaN));
     string Both(double jit, double native, string format, string unit, Func<double, bool> met) => double.IsNaN(native)
         ? $"{Report.F(jit, format)}{unit} ({Verdict(met(jit))})"
@@ -136,9 +137,9 @@ if (report.Figures.ContainsKey("health.c100.ratio"))
     report.Table(["target", "measured"],
     [
         ["agent ≥ 0.8 × nginx on GET /health (100 keep-alive connections)", Both(health, aot.Health, "0.00", "", r => r >= 0.8)],
-        ["agent ≥ 0.6 × nginx on GET /api/v1/packages (100 keep-alive connections)", Both(packages, double.NaN, "0.00", "", r => r >= 0.6)],
+        ["agent ≥ 0.6 × nginx on GET /api/v1/packages (100 keep-alive connections)", Both(packages, aot.Packages, "0.00", "", r => r >= 0.6)],
         ["agent RSS idle < 40 MB (JIT: 5 s after start; AOT: after a listing and the agent's idle trim)", Both(idle, aot.Idle, "0.0", " MiB", m => m < 40)],
-        ["agent RSS under load < 80 MB (JIT: up to 500 connections; AOT: /health at 100)", Both(peak, aot.Peak, "0.0", " MiB", m => m < 80)],
+        ["agent RSS under load < 80 MB (JIT: all its runs, up to 500 connections; AOT: /health at 100 and 500, the package list at 100)", Both(peak, aot.Peak, "0.0", " MiB", m => m < 80)],
         ["agent start-up < 300 ms", Both(startup, aot.Startup, "0", " ms", t => t < 300)],
     ]);
     report.Line("What was tried, and what it gave:");
