@@ -12,9 +12,13 @@ public static class SystemApi
 
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", HealthAsync).WithTags("System").WithName("Health").WithSummary("Liveness and checks")
+        // The monitor is a singleton, taken once here: a probe's request then needs no service scope (polled often, it
+        // is the agent's most frequent request).
+        var monitor = app.ServiceProvider.GetRequiredService<HealthMonitor>();
+        app.MapGet("/health", (CancellationToken cancellationToken) => HealthAsync(monitor, cancellationToken))
+            .WithTags("System").WithName("Health").WithSummary("Liveness and checks")
             .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable);
-        app.MapGet("/api/v1/health", HealthAsync).WithTags("System").WithName("ApiHealth").WithSummary("Liveness and checks (same as /health)")
+        app.MapGet("/api/v1/health", (CancellationToken cancellationToken) => HealthAsync(monitor, cancellationToken)).WithTags("System").WithName("ApiHealth").WithSummary("Liveness and checks (same as /health)")
             .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable);
 
         var group = app.MapGroup("/api/v1/system").WithTags("System");
