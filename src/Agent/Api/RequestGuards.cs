@@ -44,7 +44,11 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
             return;
         }
 
-        using var scope = RequestScope(logger, requestId, identity ?? "anonymous");
+        // Monitoring polls (health, metrics) log nothing unless they fail, so they open the request's log scope only when
+        // their answer line is logged (Debug) or when they fail (below): a scope costs an async-local switch and three
+        // objects per request. What a poll's health refresh logs (a failed dpkg --audit) then carries no request id.
+        var routine = IsRoutine(context);
+        using var scope = routine && !logger.IsEnabled(LogLevel.Debug) ? null : RequestScope(logger, requestId, identity ?? "anonymous");
         var started = Stopwatch.GetTimestamp();
         RequestMetrics.Started();
         try
@@ -61,7 +65,11 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
         }
         catch (PackageManagerException ex) when (!context.Response.HasStarted)
         {
-            LogPackageManagerFailed(logger, ex, context.Request.Method, context.Request.Path);
+            using (scope is null ? RequestScope(logger, requestId, identity ?? "anonymous") : null)
+            {
+                LogPackageManagerFailed(logger, ex, context.Request.Method, context.Request.Path);
+            }
+
             var notFound = ex.ErrorCode == JobErrorCodes.PackageNotFound;
             await Envelope.WriteErrorAsync(context, notFound ? StatusCodes.Status404NotFound : StatusCodes.Status500InternalServerError,
                 notFound ? ErrorCodes.PackageNotFound : ErrorCodes.PackageManagerError, ex.Message,
@@ -73,14 +81,18 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
-            LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
+            using (scope is null ? RequestScope(logger, requestId, identity ?? "anonymous") : null)
+            {
+                LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
+            }
+
             await Envelope.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, ErrorCodes.InternalError, "unexpected error; see the agent's log for request " + requestId, retryable: true);
         }
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             RequestMetrics.Finished(context, elapsed);
-            LogAnswered(context, elapsed);
+            LogAnswered(context, routine, elapsed);
         }
     }
 
@@ -88,10 +100,9 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
     public static string? ClientIdentity(HttpContext context) => context?.Features.Get<AgentRequestFeature>()?.Client;
 
     /// <summary>One line per request, in the request's scope; polls (health, metrics) only at Debug.</summary>
-    private void LogAnswered(HttpContext context, TimeSpan elapsed)
+    private void LogAnswered(HttpContext context, bool routine, TimeSpan elapsed)
     {
         var path = context.Request.Path;
-        var routine = HttpMethods.IsGet(context.Request.Method) && (IsHealthPath(path) || path == "/metrics");
         var level = routine ? LogLevel.Debug : LogLevel.Information;
         var milliseconds = (long)elapsed.TotalMilliseconds;
         LogRequest(logger, level, context.Request.Method, path.Value ?? "/", context.Response.StatusCode, milliseconds);
@@ -99,6 +110,10 @@ public sealed partial class RequestGuardMiddleware(RequestDelegate next, ILogger
 
     private static readonly Func<ILogger, string, string, IDisposable?> RequestScope =
         LoggerMessage.DefineScope<string, string>("Request {RequestId} from {Client}");
+
+    /// <summary>A monitoring poll: GET of the health or metrics path.</summary>
+    private static bool IsRoutine(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method) && (IsHealthPath(context.Request.Path) || context.Request.Path == "/metrics");
 
     private static bool IsHealthPath(PathString path) => path == "/health" || path == "/api/v1/health";
 
