@@ -11,6 +11,9 @@ namespace PatchPortal.Tests.E2E.Agent;
 /// </summary>
 public sealed class DnfBackendTests(DnfRepository repository) : IClassFixture<DnfRepository>, IAsyncLifetime
 {
+    /// <summary>The agent trusts a fingerprint for a second (StateStamp.DefaultTrust); the rest is room for a slow listing.</summary>
+    private static readonly TimeSpan OutsideChangeShowsWithin = TimeSpan.FromSeconds(3);
+
     private readonly TestPki _pki = new();
     private AgentProcess _agent = null!;
     private HttpClient _client = null!;
@@ -61,9 +64,10 @@ public sealed class DnfBackendTests(DnfRepository repository) : IClassFixture<Dn
             Assert.Equal("MIT", detail.GetProperty("license").GetString());
             Assert.DoesNotContain(await PatchesAsync(), p => p.GetProperty("name").GetString() == Name);
 
-            // 1.1 appears in the repository: a pending update, as dnf check-update reports it.
+            // 1.1 appears in the repository: a pending update, as dnf check-update reports it. This change is made
+            // outside the agent, which looks at the files behind its snapshot again a second after it last did.
             repository.Publish("1.1");
-            var patch = Assert.Single(await PatchesAsync(), p => p.GetProperty("name").GetString() == Name);
+            var patch = await PatchOfProbeWithinAsync(OutsideChangeShowsWithin);
             Assert.Equal("1.0-1", patch.GetProperty("current_version").GetString());
             Assert.Equal("1.1-1", patch.GetProperty("candidate_version").GetString());
             var upgradable = (await _client.GetEnvelopeAsync($"api/v1/packages?name={Name}&status=upgradable")).Data;
@@ -113,6 +117,22 @@ public sealed class DnfBackendTests(DnfRepository repository) : IClassFixture<Dn
 
     private async Task<List<JsonElement>> PatchesAsync() =>
         [.. (await _client.GetEnvelopeAsync("api/v1/patches?limit=1000")).Data.GetProperty("patches").EnumerateArray()];
+
+    /// <summary>The probe's pending patch, asked for until it shows (it must within <paramref name="within"/>).</summary>
+    private async Task<JsonElement> PatchOfProbeWithinAsync(TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var patches = (await PatchesAsync()).Where(p => p.GetProperty("name").GetString() == DnfRepository.Package).ToList();
+            if (patches.Count > 0 || DateTime.UtcNow > deadline)
+            {
+                return Assert.Single(patches);
+            }
+
+            await Task.Delay(100);
+        }
+    }
 }
 
 /// <summary>
