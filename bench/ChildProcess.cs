@@ -64,6 +64,15 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public double TreeCpuSeconds() => Tree(_process.Id).Sum(CpuSeconds);
 
+    /// <summary>The exit code, once the process ended and everything it printed was collected (see <see cref="WaitForExitAsync"/>).</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>
+    /// Waits for the process to end and for its output to be read to the end: <see cref="HasExited"/> turns true while
+    /// the last lines may still be on their way to <see cref="Output"/>.
+    /// </summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     public bool OutputContains(string text) => _output.Any(l => l.Contains(text, StringComparison.Ordinal));
 
     public async ValueTask DisposeAsync()

@@ -30,14 +30,10 @@ public static class LoadRunner
 
         await using var child = ChildProcess.Start("dotnet", arguments, environment);
         using var timeout = new CancellationTokenSource(spec.Duration + spec.Warmup + TimeSpan.FromMinutes(2));
-        while (!child.HasExited)
-        {
-            await Task.Delay(50, timeout.Token);
-        }
-
+        await child.WaitForExitAsync(timeout.Token);
         var json = child.Output.Split(Environment.NewLine).LastOrDefault(l => l.StartsWith('{'));
         return json is null
-            ? throw new InvalidOperationException("the load client printed no result: " + child.Output)
+            ? throw new InvalidOperationException($"the load client (exit code {child.ExitCode}) printed no result: {child.Output}")
             : JsonSerializer.Deserialize<LoadResult>(json)!;
     }
 

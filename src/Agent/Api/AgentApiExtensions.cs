@@ -31,6 +31,13 @@ public static class AgentApiExtensions
         // the request id) and exports no traces, so that logger is off: about a fifth of what /health allocated.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
+        // The framework's own request lines (routing's "Executing endpoint", two per request) repeat what event 1006
+        // says; like the packaged agent.json, an agent configured without a Microsoft.AspNetCore level keeps them out.
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+
         // Scopes carry the request id (and a running job's id) into every log line, so one change can be followed from
         // the portal into this agent; Logging:Console:FormatterOptions:IncludeScopes=false turns them off.
         if (builder.Configuration["Logging:Console:FormatterOptions:IncludeScopes"] is null)

@@ -10,12 +10,14 @@ namespace PatchPortal.Portal.Inventory;
 
 /// <summary>
 /// The cheap poll of one host: the agent's /health only, for health, last-seen and reboot-required. It runs every
-/// minute, the full <see cref="HostRefreshJob"/> less often.
+/// minute, the full <see cref="HostRefreshJob"/> less often. A host's first answer ever (just enrolled) queues its full
+/// refresh at once, so its packages and patches show within a minute of enrolment, not at the next inventory poll.
 /// </summary>
 [AutomaticRetry(Attempts = 0)] // the next poll is the retry
 public sealed class HostHealthJob(
     IDbContextFactory<PortalDbContext> factory,
     IAgentClient agents,
+    IHostRefreshScheduler inventory,
     HostEventHub events,
     IOptions<InventoryOptions> options,
     TimeProvider time,
@@ -34,6 +36,7 @@ public sealed class HostHealthJob(
         }
 
         int? latency = null;
+        var firstContact = false;
         if (host.AgentCertificateFingerprint is null)
         {
             HostHealthPolicy.RecordPendingEnrolment(host);
@@ -50,6 +53,7 @@ public sealed class HostHealthJob(
             else
             {
                 latency = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                firstContact = host.LastSeenAt is null && host.InventoryRefreshedAt is null;
                 HostHealthPolicy.RecordAnswer(host, health.Value!.Status, HostPolling.FailingChecks(health.Value), time.GetUtcNow());
                 host.RebootRequired = health.Value.RebootRequired;
             }
@@ -58,5 +62,10 @@ public sealed class HostHealthJob(
         db.HealthSamples.Add(HostPolling.SampleOf(host, time.GetUtcNow(), latency));
         await db.SaveChangesAsync(ct);
         events.Publish(new HostChanged(host.Id, ChangeKind));
+        if (firstContact)
+        {
+            InventoryLog.FirstContact(logger, host.Id, host.Name);
+            inventory.RefreshNow([host.Id]);
+        }
     }
 }

@@ -20,4 +20,7 @@ internal static partial class InventoryLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recurring job {JobId} scheduled at '{Cron}' (UTC)")]
     public static partial void RecurringScheduled(ILogger logger, string jobId, string cron);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId} ({HostName}) answered for the first time; its full inventory refresh is queued")]
+    public static partial void FirstContact(ILogger logger, Guid hostId, string hostName);
 }

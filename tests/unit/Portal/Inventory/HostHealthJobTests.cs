@@ -7,6 +7,7 @@ using PatchPortal.Portal.Agents;
 using PatchPortal.Portal.Data.Entities;
 using PatchPortal.Portal.Hosts;
 using PatchPortal.Portal.Inventory;
+using PatchPortal.Tests.Unit.Portal.Hosts;
 
 namespace PatchPortal.Tests.Unit.Portal.Inventory;
 
@@ -16,10 +17,11 @@ public sealed class HostHealthJobTests : IDisposable
     private readonly InventoryDatabase _database = new();
     private readonly ScriptedAgentClient _agents = new();
     private readonly FakeTimeProvider _time = new(Now);
+    private readonly RecordingRefreshScheduler _refresh = new();
 
     public void Dispose() => _database.Dispose();
 
-    private HostHealthJob Job(int unreachableAfter = 3) => new(_database, _agents, new HostEventHub(),
+    private HostHealthJob Job(int unreachableAfter = 3) => new(_database, _agents, _refresh, new HostEventHub(),
         Options.Create(new InventoryOptions { UnreachableAfterFailures = unreachableAfter }), _time, NullLogger<HostHealthJob>.Instance);
 
     [Fact]
@@ -34,6 +36,24 @@ public sealed class HostHealthJobTests : IDisposable
         Assert.Equal((HostHealth.Healthy, Now, true, (DateTimeOffset?)null),
             (saved.Health, saved.LastSeenAt, saved.RebootRequired, saved.InventoryRefreshedAt));
         Assert.Equal(["health"], _agents.Calls.Select(c => c.Call));
+    }
+
+    [Fact]
+    public async Task CheckAsync_QueuesFullRefresh_OnlyOnTheHostsFirstAnswer()
+    {
+        var fresh = await _database.AddHostAsync("just-enrolled");
+        var known = await _database.AddHostAsync("known", configure: h => h.LastSeenAt = Now.AddMinutes(-3));
+        var silent = await _database.AddHostAsync("silent");
+        _agents.For(fresh.Id).Health = AgentCallResult.Ok(ScriptedAgentClient.Healthy());
+        _agents.For(known.Id).Health = AgentCallResult.Ok(ScriptedAgentClient.Healthy());
+        _agents.For(silent.Id).FailWith(new AgentFailure(AgentFailureKind.Unreachable, "Connection refused"));
+
+        await Job().CheckAsync(fresh.Id, CancellationToken.None);
+        await Job().CheckAsync(known.Id, CancellationToken.None);
+        await Job().CheckAsync(silent.Id, CancellationToken.None);
+        await Job().CheckAsync(fresh.Id, CancellationToken.None); // seen now: the inventory poll takes it from here
+
+        Assert.Equal([[fresh.Id]], _refresh.Requests);
     }
 
     [Fact]
