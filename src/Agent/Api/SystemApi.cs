@@ -13,13 +13,14 @@ public static class SystemApi
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
         // The monitor is a singleton, taken once here: a probe's request then needs no service scope (polled often, it
-        // is the agent's most frequent request).
+        // is the agent's most frequent request). It bounds its own wait for the package checks (HealthMonitor.CheckTimeout,
+        // answered as a failed check), so probes skip the request timeout and its per-request timer.
         var monitor = app.ServiceProvider.GetRequiredService<HealthMonitor>();
         app.MapGet("/health", (CancellationToken cancellationToken) => HealthAsync(monitor, cancellationToken))
             .WithTags("System").WithName("Health").WithSummary("Liveness and checks")
-            .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable);
+            .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable).DisableRequestTimeout();
         app.MapGet("/api/v1/health", (CancellationToken cancellationToken) => HealthAsync(monitor, cancellationToken)).WithTags("System").WithName("ApiHealth").WithSummary("Liveness and checks (same as /health)")
-            .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable);
+            .Answers<HealthResponse>().Refuses(StatusCodes.Status503ServiceUnavailable).DisableRequestTimeout();
 
         var group = app.MapGroup("/api/v1/system").WithTags("System");
         group.MapGet("/info", InfoAsync).WithName("SystemInfo").WithSummary("Host, OS, kernel, uptime, package manager")

@@ -9,6 +9,7 @@ internal sealed class FakePackageManager : IPackageManager
 {
     private readonly ConcurrentDictionary<string, string> _installed = new(StringComparer.Ordinal);
     private int _running;
+    private int _databaseChecks;
     private int _maxRunning;
 
     public FakePackageManager(IDictionary<string, string>? installed = null)
@@ -105,7 +106,16 @@ internal sealed class FakePackageManager : IPackageManager
 
     public Task<bool> IsRebootRequiredAsync(CancellationToken cancellationToken) => Task.FromResult(false);
 
-    public Task<DatabaseState> CheckDatabaseAsync(CancellationToken cancellationToken) => Task.FromResult(new DatabaseState(true, null));
+    /// <summary>Replaces the database audit (a consistent database by default), e.g. to hold it or make it fail.</summary>
+    public Func<CancellationToken, Task<DatabaseState>>? CheckDatabase { get; set; }
+
+    public int DatabaseChecks => Volatile.Read(ref _databaseChecks);
+
+    public Task<DatabaseState> CheckDatabaseAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _databaseChecks);
+        return CheckDatabase?.Invoke(cancellationToken) ?? Task.FromResult(new DatabaseState(true, null));
+    }
 
     /// <summary>What the operation sets each package to (null = removed).</summary>
     private Dictionary<string, string?> Compute(PackageOperation operation)

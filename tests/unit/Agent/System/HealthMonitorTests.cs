@@ -74,12 +74,84 @@ public sealed class HealthMonitorTests : IAsyncDisposable
         Assert.Equal(new HealthCheckResult("error", $"server certificate expired at {expires:O}"), failed.Checks["certificates"]);
     }
 
+    [Fact]
+    public async Task CheckAsync_AnswersFromThePreviousCheck_WhileTheNextOneRuns()
+    {
+        Assert.Equal("healthy", (await _health.CheckAsync(CancellationToken.None)).Status);
+        var audit = new TaskCompletionSource<DatabaseState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _jobs.Packages.CheckDatabase = _ => audit.Task;
+        _time.Advance(HealthMonitor.CacheFor);
+
+        var during = _health.CheckAsync(CancellationToken.None);
+
+        Assert.True(during.IsCompleted, "a probe waited for a check while an earlier one could answer");
+        Assert.Equal("healthy", (await during).Status);
+        audit.SetResult(new DatabaseState(false, "The following packages are only half configured: curl"));
+        var after = await UntilAsync(() => _health.CheckAsync(CancellationToken.None), r => r.Status == "unhealthy");
+        Assert.Equal(new HealthCheckResult("error", "fake: The following packages are only half configured: curl"), after.Checks["package_manager"]);
+        Assert.Equal(2, _jobs.Packages.DatabaseChecks);
+    }
+
+    [Fact]
+    public async Task CheckAsync_ReportsACheckThatDoesNotFinish_AsFailed_WithoutWaitingLongerThanTheCheckTimeout()
+    {
+        _jobs.Packages.CheckDatabase = cancellationToken => Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => new DatabaseState(true, null), TaskScheduler.Default);
+
+        var first = _health.CheckAsync(CancellationToken.None).AsTask();
+        Assert.False(first.IsCompleted);
+        _time.Advance(HealthMonitor.CheckTimeout);
+        var report = await first.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("unhealthy", report.Status);
+        Assert.Equal(new HealthCheckResult("error", "fake: the package database check has not finished within 20 s"), report.Checks["package_manager"]);
+        Assert.Equal(1, _jobs.Packages.DatabaseChecks); // the probes share the one check that hangs
+        Assert.Equal("unhealthy", (await _health.CheckAsync(CancellationToken.None)).Status);
+        Assert.Equal(1, _jobs.Packages.DatabaseChecks);
+    }
+
+    [Fact]
+    public async Task Invalidate_StartsANewCheck_RatherThanWaitingForOneThatSawTheSystemBefore()
+    {
+        await _health.CheckAsync(CancellationToken.None);
+        var stale = new TaskCompletionSource<DatabaseState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _jobs.Packages.CheckDatabase = _ => stale.Task;
+        _time.Advance(HealthMonitor.CacheFor);
+        await _health.CheckAsync(CancellationToken.None); // starts the second check, which now hangs
+
+        _health.Invalidate();
+        _jobs.Packages.CheckDatabase = _ => Task.FromResult(new DatabaseState(false, "dpkg was interrupted"));
+        var report = await _health.CheckAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        stale.SetResult(new DatabaseState(true, null));
+
+        Assert.Equal(3, _jobs.Packages.DatabaseChecks);
+        Assert.Equal("fake: dpkg was interrupted", report.Checks["package_manager"].Message);
+        for (var probe = 0; probe < 20; probe++)
+        {
+            Assert.Equal("unhealthy", (await _health.CheckAsync(CancellationToken.None)).Status); // the stale answer is not kept
+            await Task.Delay(10);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _health.Dispose();
         _tls.Dispose();
         await _jobs.DisposeAsync();
         Directory.Delete(_pki, recursive: true);
+    }
+
+    private static async Task<HealthResponse> UntilAsync(Func<ValueTask<HealthResponse>> probe, Func<HealthResponse, bool> done)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var report = await probe();
+            if (done(report) || attempt == 200)
+            {
+                return report;
+            }
+
+            await Task.Delay(10);
+        }
     }
 
     private TlsMaterial LoadCertificateValidFor(TimeSpan validity)
