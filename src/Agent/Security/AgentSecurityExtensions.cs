@@ -1,8 +1,10 @@
+using System.Collections.Frozen;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using PatchPortal.Agent.Configuration;
 
@@ -44,6 +46,10 @@ public static partial class AgentSecurityExtensions
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.Limits.RequestHeadersTimeoutSeconds);
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
 
+            // One certificate context for every connection: .NET keeps the OpenSSL context (SSL_CTX) on it, so handshakes
+            // share one context and its session cache, and clients resume sessions. It does so only when no
+            // CipherSuitesPolicy is set, so the suite policy is enforced once the handshake is done (RefuseWeakCipherSuite).
+            var certificateContext = SslStreamCertificateContext.Create(tls.ServerCertificate, additionalCertificates: null, offline: true);
             foreach (var endpoint in ListenEndpoints.Parse(options.Urls))
             {
                 kestrel.Listen(endpoint, listen =>
@@ -53,8 +59,9 @@ public static partial class AgentSecurityExtensions
                     listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
                         HandshakeTimeout = TimeSpan.FromSeconds(options.Limits.HandshakeTimeoutSeconds),
-                        OnConnection = handshake => ValueTask.FromResult(ServerOptions(handshake.Connection, tls.ServerCertificate, policy, options.Health.AllowAnonymous, logger)),
+                        OnConnection = handshake => ValueTask.FromResult(ServerOptions(handshake.Connection, certificateContext, policy, options.Health.AllowAnonymous, logger)),
                     });
+                    listen.Use(next => connection => RefuseWeakCipherSuite(connection, next, logger));
                 });
             }
         });
@@ -123,15 +130,32 @@ public static partial class AgentSecurityExtensions
         await next(connection);
     }
 
-    private static SslServerAuthenticationOptions ServerOptions(ConnectionContext connection, X509Certificate2 serverCertificate, ClientCertificatePolicy policy, bool allowAnonymous, ILogger logger)
+    /// <summary>
+    /// Closes a connection whose handshake settled on a suite outside <see cref="StrongCipherSuites"/> before it carries
+    /// a request: TLS 1.3 suites are all AEAD, but OpenSSL's TLS 1.2 defaults also hold CBC suites, which a client that
+    /// offers nothing better would get.
+    /// </summary>
+    private static Task RefuseWeakCipherSuite(ConnectionContext connection, ConnectionDelegate next, ILogger logger)
+    {
+        var suite = connection.Features.Get<ITlsHandshakeFeature>()?.NegotiatedCipherSuite;
+        if (suite is { } negotiated && StrongCipherSuites.Contains(negotiated))
+        {
+            return next(connection);
+        }
+
+        LogWeakCipherSuite(logger, connection.RemoteEndPoint?.ToString() ?? "unknown", suite?.ToString() ?? "unknown");
+        connection.Abort(new ConnectionAbortedException("cipher suite not allowed"));
+        return Task.CompletedTask;
+    }
+
+    private static SslServerAuthenticationOptions ServerOptions(ConnectionContext connection, SslStreamCertificateContext certificateContext, ClientCertificatePolicy policy, bool allowAnonymous, ILogger logger)
     {
         var peer = connection.RemoteEndPoint?.ToString() ?? "unknown";
         return new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(serverCertificate, additionalCertificates: null, offline: true),
+            ServerCertificateContext = certificateContext,
             ClientCertificateRequired = true,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            CipherSuitesPolicy = StrongCipherSuites,
             AllowRenegotiation = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = [SslApplicationProtocol.Http11],
@@ -158,7 +182,7 @@ public static partial class AgentSecurityExtensions
     }
 
     /// <summary>TLS 1.3 suites and TLS 1.2 forward-secret AEAD suites only.</summary>
-    private static readonly CipherSuitesPolicy StrongCipherSuites = new(
+    internal static readonly FrozenSet<TlsCipherSuite> StrongCipherSuites = FrozenSet.Create(
     [
         TlsCipherSuite.TLS_AES_256_GCM_SHA384,
         TlsCipherSuite.TLS_AES_128_GCM_SHA256,
@@ -179,6 +203,9 @@ public static partial class AgentSecurityExtensions
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Closed connection from {Peer}: no TLS handshake within {Seconds} s")]
     private static partial void LogSilentPeer(ILogger logger, string peer, int seconds);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Refused connection from {Peer}: it negotiated {CipherSuite}, not a forward-secret AEAD suite (Agent TLS policy)")]
+    private static partial void LogWeakCipherSuite(ILogger logger, string peer, string cipherSuite);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Refused TLS client {Peer} ({Identity}): {Reason}")]
     private static partial void LogCertificateRefused(ILogger logger, string peer, string identity, string reason);

@@ -130,6 +130,85 @@ public sealed class AgentSecurityTests(AgentFixture fixture)
         Assert.Equal("AUTH_INVALID_CERT", packages.ErrorCode);
     }
 
+    [Fact]
+    public async Task Session_IsResumed_AndAResumedSessionIsRefused_OnceItsCertificateIsRevoked()
+    {
+        var crl = fixture.Pki.WriteCrl("crl-resume.pem", fixture.Pki.RevokedClient);
+        await using var agent = await AgentProcess.StartAsync(fixture.Pki, "127.0.0.102", settings: new JsonObject
+        {
+            ["Tls"] = new JsonObject { ["Certificate"] = fixture.Pki.ServerCertificatePath, ["Key"] = fixture.Pki.ServerKeyPath, ["ClientCa"] = fixture.Pki.CaPath, ["Crl"] = crl },
+        });
+        var session = Path.Combine(fixture.Pki.Directory, $"session-{Guid.NewGuid():N}.pem");
+
+        var first = await OpenSslGetHealthAsync(agent, fixture.Pki.ScriptClient, ["-sess_out", session]);
+        var resumed = await OpenSslGetHealthAsync(agent, fixture.Pki.ScriptClient, ["-sess_in", session]);
+        fixture.Pki.WriteCrl("crl-resume.pem", [fixture.Pki.RevokedClient, fixture.Pki.ScriptClient]);
+        var afterRevocation = await OpenSslGetHealthAsync(agent, fixture.Pki.ScriptClient, ["-sess_in", session]);
+        File.Delete(session);
+
+        Assert.Contains("New, TLSv1.3", first, StringComparison.Ordinal);
+        Assert.Contains("HTTP/1.1 200 OK", first, StringComparison.Ordinal);
+        Assert.Contains("Reused, TLSv1.3", resumed, StringComparison.Ordinal);
+        Assert.Contains("HTTP/1.1 200 OK", resumed, StringComparison.Ordinal);
+        Assert.DoesNotContain("HTTP/1.1", afterRevocation, StringComparison.Ordinal);
+        await agent.WaitForOutputAsync(l => l.Contains("Refused TLS client", StringComparison.Ordinal) && l.Contains("revoked by the CRL", StringComparison.Ordinal), "the revoked resumption in the agent's log");
+    }
+
+    [Fact]
+    public async Task Connection_IsClosedBeforeARequest_WhenTls12SettlesOnACbcSuite()
+    {
+        var aead = await OpenSslGetHealthAsync(Agent, fixture.Pki.ScriptClient, ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]);
+        var cbc = await OpenSslGetHealthAsync(Agent, fixture.Pki.ScriptClient, ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"]);
+
+        Assert.Contains("HTTP/1.1 200 OK", aead, StringComparison.Ordinal);
+        Assert.DoesNotContain("HTTP/1.1", cbc, StringComparison.Ordinal);
+        await Agent.WaitForOutputAsync(l => l.Contains("negotiated TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, not a forward-secret AEAD suite", StringComparison.Ordinal),
+            "the refused suite in the agent's log");
+    }
+
+    /// <summary>
+    /// <c>GET /health</c> through OpenSSL's own client (which, unlike .NET's with a client certificate, keeps and offers
+    /// sessions): what it printed, including its "New"/"Reused" line and the answer.
+    /// </summary>
+    private static async Task<string> OpenSslGetHealthAsync(AgentProcess agent, X509Certificate2 client, IEnumerable<string> options)
+    {
+        var directory = Directory.CreateTempSubdirectory("patchportal-openssl-").FullName;
+        try
+        {
+            var certificate = Path.Combine(directory, "client.pem");
+            var key = Path.Combine(directory, "client.key");
+            await File.WriteAllTextAsync(certificate, client.ExportCertificatePem());
+            await File.WriteAllTextAsync(key, TestPki.ExportKey(client));
+            var start = new System.Diagnostics.ProcessStartInfo("openssl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in (string[])["s_client", "-connect", $"{agent.Address}:{agent.Port}", "-cert", certificate, "-key", key, "-ign_eof", .. options])
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.StandardInput.WriteAsync($"GET /health HTTP/1.1\r\nHost: {agent.Address}\r\nConnection: close\r\n\r\n");
+            process.StandardInput.Close();
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("openssl s_client did not finish within 30 s");
+            }
+
+            return await stdout + await stderr;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>An install sent with <paramref name="certificate"/> fails in the handshake, is logged with its reason, and queues no job.</summary>
     private async Task AssertRefusedAsync(X509Certificate2? certificate, string logged)
     {
