@@ -188,8 +188,18 @@ public sealed class AgentSecurityTests(AgentFixture fixture)
             using var process = System.Diagnostics.Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            await process.StandardInput.WriteAsync($"GET /health HTTP/1.1\r\nHost: {agent.Address}\r\nConnection: close\r\n\r\n");
-            process.StandardInput.Close();
+            try
+            {
+                // Straight to the pipe, so the writer holds nothing that a later dispose would try to flush again.
+                var request = System.Text.Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: {agent.Address}\r\nConnection: close\r\n\r\n");
+                await process.StandardInput.BaseStream.WriteAsync(request);
+                process.StandardInput.BaseStream.Close();
+            }
+            catch (IOException)
+            {
+                // openssl already ended: the agent closed the connection before the request could be sent.
+            }
+
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try
             {
